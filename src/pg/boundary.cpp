@@ -1,0 +1,102 @@
+// The error boundary: exceptions become PostgreSQL errors after the C++ frames are gone.
+#include "boundary.hpp"
+
+#include "errors.hpp"
+#include "interrupt.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+extern "C" {
+PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+void _PG_init(void) { dmine::pg::install_interrupt_hook(); }
+
+namespace dmine::pg {
+namespace {
+
+// A plain record of the error to raise: filled inside catch blocks, raised after them.
+struct PendingError {
+    int sqlstate = 0;
+    ErrorData *pg_error = nullptr;
+    bool interrupted = false;
+    char message[1024] = {0};
+    char detail[1024] = {0};
+    char hint[512] = {0};
+};
+
+int sqlstate_of(ErrorKind kind) {
+    switch (kind) {
+    case ErrorKind::InvalidParameter: return ERRCODE_INVALID_PARAMETER_VALUE;
+    case ErrorKind::NullValue: return ERRCODE_NULL_VALUE_NOT_ALLOWED;
+    case ErrorKind::DimensionMismatch: return ERRCODE_ARRAY_SUBSCRIPT_ERROR;
+    case ErrorKind::Data: return ERRCODE_DATA_EXCEPTION;
+    case ErrorKind::InvalidText: return ERRCODE_INVALID_TEXT_REPRESENTATION;
+    case ErrorKind::Corrupted: return ERRCODE_INVALID_BINARY_REPRESENTATION;
+    case ErrorKind::Internal: return ERRCODE_INTERNAL_ERROR;
+    }
+    return ERRCODE_INTERNAL_ERROR;
+}
+
+void copy_text(char *dst, std::size_t size, const char *src) {
+    std::snprintf(dst, size, "%s", src ? src : "");
+}
+
+[[noreturn]] void raise(const char *function_name, PendingError &e) {
+    if (e.pg_error) ReThrowError(e.pg_error);
+    if (e.interrupted) {
+        CHECK_FOR_INTERRUPTS();
+        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling statement due to interrupt")));
+    }
+    ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message),
+                    e.detail[0] ? errdetail("%s", e.detail) : 0, e.hint[0] ? errhint("%s", e.hint) : 0,
+                    e.sqlstate == ERRCODE_INTERNAL_ERROR ? errcontext("dmine function %s", function_name) : 0));
+    pg_unreachable();
+}
+
+// Throw Interrupted when a cancel, statement timeout or termination is pending.
+void throw_if_cancel_pending() {
+    if (InterruptPending && (QueryCancelPending || ProcDiePending)) throw Interrupted();
+}
+
+} // namespace
+
+[[noreturn]] void throw_pg_error(MemoryContext context) {
+    MemoryContextSwitchTo(context);
+    ErrorData *data = CopyErrorData();
+    FlushErrorState();
+    throw PgError(data);
+}
+
+void install_interrupt_hook() { set_interrupt_hook(&throw_if_cancel_pending); }
+
+Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {
+    PendingError pending;
+    try {
+        return body(fcinfo);
+    } catch (const PgError &e) {
+        pending.pg_error = e.data();
+    } catch (const Error &e) {
+        pending.sqlstate = sqlstate_of(e.kind());
+        copy_text(pending.message, sizeof pending.message, e.what());
+        copy_text(pending.detail, sizeof pending.detail, e.detail().c_str());
+        copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
+    } catch (const Interrupted &) {
+        pending.interrupted = true;
+    } catch (const std::bad_alloc &) {
+        pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
+        copy_text(pending.message, sizeof pending.message, "out of memory");
+    } catch (const std::exception &e) {
+        pending.sqlstate = ERRCODE_INTERNAL_ERROR;
+        copy_text(pending.message, sizeof pending.message, e.what());
+    } catch (...) {
+        pending.sqlstate = ERRCODE_INTERNAL_ERROR;
+        copy_text(pending.message, sizeof pending.message, "unknown C++ exception");
+    }
+    raise(function_name, pending);
+}
+
+} // namespace dmine::pg
