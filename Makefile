@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 EIGEN_INC   ?= /usr/include/eigen3
 PG_CPPFLAGS  = -I$(srcdir)/src/kernels -I$(srcdir)/src/pg -isystem $(EIGEN_INC)
-PG_CXXFLAGS  = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type \
+PG_CXXFLAGS  = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-cast-function-type -Wno-register \
                -fvisibility-inlines-hidden
 SHLIB_LINK  += -lstdc++
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "boundary.hpp"
+#include "bytes.hpp"
 #include "errors.hpp"
 
 #include <cstdint>

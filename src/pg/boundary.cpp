@@ -71,6 +71,16 @@ void throw_if_cancel_pending() {
     throw PgError(data);
 }
 
+bool run_pg_try(void (*fn)(void *), void *arg) noexcept {
+    volatile bool ok = true;
+    PG_TRY();
+    { fn(arg); }
+    PG_CATCH();
+    { ok = false; }
+    PG_END_TRY();
+    return ok;
+}
+
 void install_interrupt_hook() { set_interrupt_hook(&throw_if_cancel_pending); }
 
 Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {

@@ -34,28 +34,28 @@ Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInf
 
 [[noreturn]] void throw_pg_error(MemoryContext context);
 
+// Run fn(arg) under PG_TRY; false when it raised a PostgreSQL error (then call throw_pg_error).
+bool run_pg_try(void (*fn)(void *), void *arg) noexcept;
+
 // Run f(), a call into PostgreSQL that may ereport. f must hold no C++ object with a destructor.
 template <typename F> auto pg_call(F &&f) -> decltype(f()) {
     using Result = decltype(f());
     MemoryContext context = CurrentMemoryContext;
-    volatile bool failed = false;
     if constexpr (std::is_void_v<Result>) {
-        PG_TRY();
-        { f(); }
-        PG_CATCH();
-        { failed = true; }
-        PG_END_TRY();
-        if (failed) throw_pg_error(context);
+        auto thunk = [](void *p) { (*static_cast<F *>(p))(); };
+        if (!run_pg_try(thunk, &f)) throw_pg_error(context);
     } else {
         static_assert(std::is_trivially_copyable_v<Result>, "pg_call returns plain values");
-        Result result{};
-        PG_TRY();
-        { result = f(); }
-        PG_CATCH();
-        { failed = true; }
-        PG_END_TRY();
-        if (failed) throw_pg_error(context);
-        return result;
+        struct Call {
+            F *f;
+            Result result;
+        } call{&f, Result{}};
+        auto thunk = [](void *p) {
+            auto *c = static_cast<Call *>(p);
+            c->result = (*c->f)();
+        };
+        if (!run_pg_try(thunk, &call)) throw_pg_error(context);
+        return call.result;
     }
 }
 

@@ -1,0 +1,64 @@
+// KLL quantile sketch (Karnin, Lang & Liberty 2016), mergeable, with an exact mode.
+//
+// Up to `exact_limit` values are kept as they are, and quantiles are then exact (linear
+// interpolation, as pandas and percentile_cont). Beyond, levels of sorted items of weight 2^h
+// are compacted; a quantile's rank is then within ±epsilon(k)·n of the requested rank with
+// probability 99% (epsilon ≈ 0.7% for the default k = 400; see docs/statistics.md).
+#pragma once
+
+#include "bytes.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace dmine {
+
+class KllSketch {
+public:
+    static constexpr std::uint16_t kDefaultK = 400;
+    static constexpr std::uint32_t kDefaultExactLimit = 10000;
+
+    explicit KllSketch(std::uint16_t k = kDefaultK, std::uint32_t exact_limit = kDefaultExactLimit);
+
+    void add(double x) {
+        levels_[0].push_back(x);
+        n_++;
+        if (++size_ >= trigger_) compress();
+    }
+    void merge(const KllSketch &other);
+
+    std::uint64_t count() const noexcept { return n_; }
+    bool exact() const noexcept { return n_ <= exact_limit_ && levels_.size() == 1; }
+    // Items kept, a measure of memory.
+    std::size_t retained() const noexcept { return size_; }
+
+    // Quantiles at probabilities `ps` in [0, 1] (linear interpolation between item ranks).
+    // NaN for an empty sketch.
+    std::vector<double> quantiles(const std::vector<double> &ps) const;
+
+    // The sorted items and their weights (a copy), for histograms and rank queries.
+    struct WeightedItems {
+        std::vector<double> values;
+        std::vector<std::uint64_t> weights;
+    };
+    WeightedItems sorted_items() const;
+
+    void serialize(ByteWriter &out) const;
+    static KllSketch deserialize(ByteReader &in);
+
+private:
+    std::size_t capacity(std::size_t level) const;
+    void update_trigger();
+    void compress();
+    void compact_level(std::size_t level);
+
+    std::uint16_t k_;
+    std::uint32_t exact_limit_;
+    std::uint64_t n_ = 0;
+    std::uint64_t size_ = 0;
+    std::uint64_t trigger_ = 0;
+    std::uint64_t coin_ = 0x2545f4914f6cdd1dULL; // state of the compaction coin flips
+    std::vector<std::vector<double>> levels_;    // level h holds items of weight 2^h
+};
+
+} // namespace dmine

@@ -1,0 +1,95 @@
+// Running moments with exact pairwise merge.
+#include "moments.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace dmine {
+
+namespace {
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+}
+
+void Moments::add(double x) {
+    if (n_ == 0) {
+        min_ = max_ = x;
+    } else {
+        if (x < min_) min_ = x;
+        if (x > max_) max_ = x;
+    }
+    const double n1 = static_cast<double>(n_);
+    n_++;
+    const double n = static_cast<double>(n_);
+    const double delta = x - mean_;
+    const double delta_n = delta / n;
+    const double delta_n2 = delta_n * delta_n;
+    const double term1 = delta * delta_n * n1;
+    mean_ += delta_n;
+    m4_ += term1 * delta_n2 * (n * n - 3 * n + 3) + 6 * delta_n2 * m2_ - 4 * delta_n * m3_;
+    m3_ += term1 * delta_n * (n - 2) - 3 * delta_n * m2_;
+    m2_ += term1;
+}
+
+void Moments::merge(const Moments &b) {
+    if (b.n_ == 0) return;
+    if (n_ == 0) {
+        *this = b;
+        return;
+    }
+    const double na = static_cast<double>(n_), nb = static_cast<double>(b.n_);
+    const double n = na + nb;
+    const double delta = b.mean_ - mean_;
+    const double delta2 = delta * delta, delta3 = delta2 * delta, delta4 = delta2 * delta2;
+    const double m2 = m2_ + b.m2_ + delta2 * na * nb / n;
+    const double m3 = m3_ + b.m3_ + delta3 * na * nb * (na - nb) / (n * n) +
+                      3 * delta * (na * b.m2_ - nb * m2_) / n;
+    const double m4 = m4_ + b.m4_ + delta4 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n) +
+                      6 * delta2 * (na * na * b.m2_ + nb * nb * m2_) / (n * n) +
+                      4 * delta * (na * b.m3_ - nb * m3_) / n;
+    mean_ = (na * mean_ + nb * b.mean_) / n;
+    m2_ = m2;
+    m3_ = m3;
+    m4_ = m4;
+    n_ += b.n_;
+    if (b.min_ < min_) min_ = b.min_;
+    if (b.max_ > max_) max_ = b.max_;
+}
+
+double Moments::variance() const noexcept {
+    return n_ < 2 ? kNaN : m2_ / static_cast<double>(n_ - 1);
+}
+
+double Moments::stddev() const noexcept { return std::sqrt(variance()); }
+
+double Moments::skewness() const noexcept {
+    if (n_ < 3 || m2_ == 0) return kNaN;
+    const double n = static_cast<double>(n_);
+    const double g1 = std::sqrt(n) * m3_ / std::pow(m2_, 1.5);
+    return g1 * std::sqrt(n * (n - 1)) / (n - 2);
+}
+
+double Moments::kurtosis() const noexcept {
+    if (n_ < 4 || m2_ == 0) return kNaN;
+    const double n = static_cast<double>(n_);
+    const double g2 = n * m4_ / (m2_ * m2_) - 3;
+    return (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6);
+}
+
+void Moments::serialize(ByteWriter &out) const {
+    out.put(n_);
+    for (double v : {mean_, m2_, m3_, m4_, min_, max_}) out.put(v);
+}
+
+Moments Moments::deserialize(ByteReader &in) {
+    Moments m;
+    m.n_ = in.get<std::uint64_t>();
+    m.mean_ = in.get<double>();
+    m.m2_ = in.get<double>();
+    m.m3_ = in.get<double>();
+    m.m4_ = in.get<double>();
+    m.min_ = in.get<double>();
+    m.max_ = in.get<double>();
+    return m;
+}
+
+} // namespace dmine

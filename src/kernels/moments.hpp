@@ -1,0 +1,38 @@
+// Running count, mean, central moments (2nd to 4th), min and max of a stream of finite values.
+// Updates follow Welford; merges follow Chan et al. and Pébay (2008), so partial results from
+// parallel workers combine exactly, without the cancellation of sum-of-squares formulas.
+#pragma once
+
+#include "bytes.hpp"
+
+#include <cstdint>
+
+namespace dmine {
+
+class Moments {
+public:
+    void add(double x);
+    void merge(const Moments &other);
+
+    std::uint64_t count() const noexcept { return n_; }
+    double mean() const noexcept { return mean_; }
+    double min() const noexcept { return min_; }
+    double max() const noexcept { return max_; }
+    // Sample variance (divisor n - 1), as pandas; NaN below two values.
+    double variance() const noexcept;
+    double stddev() const noexcept;
+    // Adjusted Fisher-Pearson skewness (G1), as pandas; NaN below three values.
+    double skewness() const noexcept;
+    // Bias-corrected excess kurtosis (G2), as pandas; NaN below four values.
+    double kurtosis() const noexcept;
+
+    void serialize(ByteWriter &out) const;
+    static Moments deserialize(ByteReader &in);
+
+private:
+    std::uint64_t n_ = 0;
+    double mean_ = 0, m2_ = 0, m3_ = 0, m4_ = 0;
+    double min_ = 0, max_ = 0;
+};
+
+} // namespace dmine
