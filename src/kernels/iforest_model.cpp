@@ -1,0 +1,162 @@
+// Isolation Forest model: validation of the trees, flat layout and scoring.
+#include "iforest_model.hpp"
+
+#include "interrupt.hpp"
+#include "iforest_options.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace dmine::iforest {
+
+double average_path_length(double n) {
+    constexpr double kEuler = 0.5772156649015329;
+    if (n <= 1.0) return 0.0;
+    if (n <= 2.0) return 1.0;
+    return 2.0 * (std::log(n - 1.0) + kEuler) - 2.0 * (n - 1.0) / n;
+}
+
+namespace {
+
+[[noreturn]] void invalid(ErrorKind kind, const std::string &what) {
+    const char *prefix = kind == ErrorKind::Corrupted ? "corrupted Isolation Forest model: "
+                                                      : "invalid Isolation Forest model: ";
+    fail(kind, prefix + what);
+}
+
+} // namespace
+
+void validate_header(const ForestHeader &h, ErrorKind kind) {
+    if (h.dim < 1 || h.dim > kMaxDim) invalid(kind, "number of features out of range");
+    if (h.n_trees < 1 || h.n_trees > kMaxTrees) invalid(kind, "n_trees out of range");
+    if (h.sample_size < kMinSampleSize || h.sample_size > kMaxSampleSize)
+        invalid(kind, "sample_size out of range");
+    if (h.max_depth < 1 || h.max_depth > kMaxDepthLimit) invalid(kind, "max_depth out of range");
+    if (h.rows_seen < std::uint64_t(h.sample_size))
+        invalid(kind, "rows_seen is smaller than sample_size");
+    if (!(h.contamination < 0.0 || (h.contamination > 0.0 && h.contamination <= 0.5)))
+        invalid(kind, "contamination out of range");
+    if (!(h.threshold > 0.0 && h.threshold <= 1.0)) invalid(kind, "threshold out of (0, 1]");
+}
+
+namespace {
+
+// Check one tree: children after their parent and referenced once, features in range,
+// sizes adding up to the sample size, depth within max_depth. Returns the node depths.
+std::vector<std::uint8_t> validate_tree(const ForestHeader &h, const TreeNodes &tree, int t,
+                                        ErrorKind kind) {
+    std::size_t k = tree.feature.size();
+    auto where = [t](std::size_t i) {
+        return "tree " + std::to_string(t) + " node " + std::to_string(i) + ": ";
+    };
+    if (k == 0 || k > 2 * std::size_t(h.sample_size) - 1)
+        invalid(kind, "tree " + std::to_string(t) + " has a node count out of range");
+    if (tree.threshold.size() != k || tree.left.size() != k || tree.size.size() != k)
+        invalid(kind, "tree " + std::to_string(t) + " has node arrays of different lengths");
+    if (tree.size[0] != std::uint32_t(h.sample_size))
+        invalid(kind, where(0) + "root size differs from sample_size");
+    std::vector<std::uint8_t> depth(k, 0);
+    std::vector<std::uint8_t> parents(k, 0);
+    for (std::size_t i = 0; i < k; i++) {
+        if (i > 0 && parents[i] != 1) invalid(kind, where(i) + "not reached exactly once");
+        if (tree.size[i] < 1) invalid(kind, where(i) + "empty node");
+        std::int32_t f = tree.feature[i];
+        if (f < 0) {
+            if (f != -1 || tree.left[i] != -1) invalid(kind, where(i) + "malformed leaf");
+            continue;
+        }
+        if (f >= h.dim) invalid(kind, where(i) + "feature out of range");
+        if (!std::isfinite(tree.threshold[i])) invalid(kind, where(i) + "threshold not finite");
+        std::int64_t l = tree.left[i];
+        if (l <= std::int64_t(i) || l + 1 >= std::int64_t(k))
+            invalid(kind, where(i) + "child index out of range");
+        if (depth[i] >= h.max_depth) invalid(kind, where(i) + "deeper than max_depth");
+        if (std::uint64_t(tree.size[l]) + tree.size[l + 1] != tree.size[i])
+            invalid(kind, where(i) + "children sizes do not add up");
+        for (std::int64_t c = l; c <= l + 1; c++) {
+            parents[c]++;
+            depth[c] = static_cast<std::uint8_t>(depth[i] + 1);
+        }
+    }
+    return depth;
+}
+
+} // namespace
+
+Forest Forest::assemble(const ForestHeader &header, const std::vector<TreeNodes> &trees,
+                        ErrorKind kind) {
+    validate_header(header, kind);
+    if (trees.size() != std::size_t(header.n_trees))
+        invalid(kind, "tree count differs from n_trees");
+    Forest forest;
+    forest.header_ = header;
+    forest.c_psi_ = average_path_length(header.sample_size);
+    forest.roots_.reserve(trees.size() + 1);
+    for (std::size_t t = 0; t < trees.size(); t++) {
+        const TreeNodes &tree = trees[t];
+        auto depth = validate_tree(header, tree, static_cast<int>(t), kind);
+        auto base = static_cast<std::int32_t>(forest.feature_.size());
+        if (std::size_t(base) + tree.feature.size() > std::size_t(INT32_MAX))
+            invalid(kind, "too many nodes");
+        forest.roots_.push_back(base);
+        for (std::size_t i = 0; i < tree.feature.size(); i++) {
+            bool leaf = tree.feature[i] < 0;
+            forest.feature_.push_back(tree.feature[i]);
+            forest.left_.push_back(leaf ? -1 : base + tree.left[i]);
+            forest.value_.push_back(leaf ? depth[i] + average_path_length(tree.size[i])
+                                         : tree.threshold[i]);
+            forest.size_.push_back(tree.size[i]);
+            forest.depth_.push_back(depth[i]);
+        }
+        if (t % 64 == 63) check_interrupts();
+    }
+    forest.roots_.push_back(static_cast<std::int32_t>(forest.feature_.size()));
+    return forest;
+}
+
+TreeNodes Forest::tree(int t) const {
+    TreeNodes nodes;
+    std::int32_t begin = roots_[t], end = roots_[t + 1];
+    for (std::int32_t i = begin; i < end; i++) {
+        bool leaf = feature_[i] < 0;
+        nodes.feature.push_back(feature_[i]);
+        nodes.threshold.push_back(leaf ? 0.0 : value_[i]);
+        nodes.left.push_back(leaf ? -1 : left_[i] - begin);
+        nodes.size.push_back(size_[i]);
+    }
+    return nodes;
+}
+
+void Forest::check_dim(int dim) const {
+    if (dim != header_.dim)
+        fail(ErrorKind::DimensionMismatch,
+             "the model expects " + std::to_string(header_.dim) + " features, got " +
+                 std::to_string(dim),
+             {}, "Pass the same features, in the same order, as when the model was fitted.");
+}
+
+double Forest::mean_path_length(const double *x) const {
+    const std::int32_t *feature = feature_.data();
+    const std::int32_t *left = left_.data();
+    const double *value = value_.data();
+    double sum = 0.0;
+    for (int t = 0; t < header_.n_trees; t++) {
+        std::int32_t i = roots_[t];
+        for (std::int32_t f; (f = feature[i]) >= 0;) i = left[i] + (x[f] > value[i]);
+        sum += value[i];
+    }
+    return sum / header_.n_trees;
+}
+
+double Forest::score(const double *x) const {
+    return std::exp2(-mean_path_length(x) / c_psi_);
+}
+
+void Forest::score_rows(const double *x, std::size_t rows, double *out) const {
+    for (std::size_t r = 0; r < rows; r++) {
+        out[r] = score(x + r * header_.dim);
+        if (r % 1024 == 1023) check_interrupts();
+    }
+}
+
+} // namespace dmine::iforest

@@ -1,0 +1,100 @@
+// A fitted Isolation Forest: flat trees, anomaly scores, the anomaly threshold, and its
+// binary (sealed) and JSON forms.
+//
+// Nodes of all trees live in one struct-of-arrays: node i splits on feature[i] at value[i]
+// (x <= value goes to left[i], x > value to left[i] + 1), or is a leaf when feature[i] < 0, whose
+// value[i] is then its path length depth + c(size). Children always follow their parent, so
+// a walk only moves forward and ends within one tree; decode() checks this for every value.
+#pragma once
+
+#include "errors.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dmine::iforest {
+
+// Average path length of an unsuccessful search in a binary search tree of n points
+// (scikit-learn's _average_path_length): 0 for n <= 1, 1 for n = 2,
+// 2 (ln(n - 1) + Euler's constant) - 2 (n - 1) / n beyond.
+double average_path_length(double n);
+
+// One tree as stored: indices are local to the tree, node 0 is the root.
+struct TreeNodes {
+    std::vector<std::int32_t> feature; // split feature, -1 at a leaf
+    std::vector<double> threshold;     // split value, 0 at a leaf
+    std::vector<std::int32_t> left;    // left child (right is left + 1), -1 at a leaf
+    std::vector<std::uint32_t> size;   // training rows of the tree that reach the node
+};
+
+struct ForestHeader {
+    int dim = 0;
+    int n_trees = 0;
+    int sample_size = 0; // ψ, rows per tree
+    int max_depth = 0;
+    std::uint64_t rows_seen = 0;
+    std::uint64_t seed = 0;
+    double contamination = -1.0; // < 0: 'auto'
+    double threshold = 0.5;      // a row is an anomaly when its score exceeds it
+};
+
+// Fail with `kind` unless every header field is in its range.
+void validate_header(const ForestHeader &header, ErrorKind kind);
+
+class Forest {
+public:
+    // Validate `trees` against `header` and build the flat form; failures raise `kind`
+    // (ErrorKind::Corrupted for binary values, ErrorKind::InvalidText for text).
+    static Forest assemble(const ForestHeader &header, const std::vector<TreeNodes> &trees,
+                           ErrorKind kind);
+
+    // Binary form inside the model envelope, and back (ErrorKind::Corrupted on any defect).
+    std::vector<std::uint8_t> encode() const;
+    static Forest decode(const void *data, std::size_t size);
+
+    // Readable JSON with every tree, and back (ErrorKind::InvalidText on any defect).
+    std::string to_json() const;
+    static Forest from_json(const std::string &text);
+    // A summary without the trees.
+    std::string info_json() const;
+
+    // Mean path length E[h(x)] over the trees; x has dim() values.
+    double mean_path_length(const double *x) const;
+    // s(x, ψ) = 2^(-E[h(x)] / c(ψ)), in (0, 1]; higher is more anomalous.
+    double score(const double *x) const;
+    // Scores of `rows` row-major rows.
+    void score_rows(const double *x, std::size_t rows, double *out) const;
+    bool is_anomaly(const double *x) const { return score(x) > header_.threshold; }
+
+    // Fail with ErrorKind::DimensionMismatch unless `dim` matches the model.
+    void check_dim(int dim) const;
+
+    const ForestHeader &header() const noexcept { return header_; }
+    int dim() const noexcept { return header_.dim; }
+    int n_trees() const noexcept { return header_.n_trees; }
+    double threshold() const noexcept { return header_.threshold; }
+    void set_threshold(double threshold) { header_.threshold = threshold; }
+    std::size_t node_count() const noexcept { return feature_.size(); }
+
+    // Flat nodes, for explanations: global indices; root of tree t is roots()[t].
+    const std::vector<std::int32_t> &roots() const noexcept { return roots_; }
+    const std::vector<std::int32_t> &feature() const noexcept { return feature_; }
+    const std::vector<double> &value() const noexcept { return value_; }
+    const std::vector<std::int32_t> &left() const noexcept { return left_; }
+    const std::vector<std::uint32_t> &size() const noexcept { return size_; }
+
+private:
+    TreeNodes tree(int t) const;
+
+    ForestHeader header_;
+    double c_psi_ = 1.0;
+    std::vector<std::int32_t> roots_; // n_trees + 1 entries: the last is the node count
+    std::vector<std::int32_t> feature_;
+    std::vector<double> value_;
+    std::vector<std::int32_t> left_;
+    std::vector<std::uint32_t> size_;
+    std::vector<std::uint8_t> depth_;
+};
+
+} // namespace dmine::iforest
