@@ -18,7 +18,8 @@ public:
     static constexpr std::uint16_t kDefaultK = 400;
     static constexpr std::uint32_t kDefaultExactLimit = 10000;
 
-    explicit KllSketch(std::uint16_t k = kDefaultK, std::uint32_t exact_limit = kDefaultExactLimit);
+    KllSketch() : KllSketch(kDefaultK, kDefaultExactLimit) {}
+    KllSketch(std::uint16_t k, std::uint32_t exact_limit);
 
     void add(double x) {
         levels_[0].push_back(x);

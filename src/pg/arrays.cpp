@@ -43,6 +43,15 @@ ArrayType *make_float8_array(const double *values, int count) {
     });
 }
 
+ArrayType *make_int64_array(const std::int64_t *values, int count) {
+    return pg_call([&] {
+        Datum *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+        for (int i = 0; i < count; i++) datums[i] = Int64GetDatum(values[i]);
+        return construct_array(datums, count, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+                               TYPALIGN_DOUBLE);
+    });
+}
+
 ArrayType *make_float8_matrix(const double *values, int rows, int cols) {
     return pg_call([&] {
         int n = rows * cols;

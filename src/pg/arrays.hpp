@@ -3,6 +3,7 @@
 
 #include "boundary.hpp"
 
+#include <cstdint>
 #include <vector>
 
 namespace dmine::pg {
@@ -22,6 +23,9 @@ int first_nonfinite(const Float8Array &array);
 
 // A new one-dimensional float8[].
 ArrayType *make_float8_array(const double *values, int count);
+
+// A new one-dimensional bigint[].
+ArrayType *make_int64_array(const std::int64_t *values, int count);
 
 // A new two-dimensional float8[rows][cols], row-major values; NaN elements become NULL.
 ArrayType *make_float8_matrix(const double *values, int rows, int cols);

@@ -1,0 +1,175 @@
+-- Exploratory statistics: dm_stats, dm_quantiles, dm_histogram, dm_corr, dm_cov,
+-- dm_approx_distinct, dm_profile.
+
+CREATE TYPE stats AS (
+    count bigint,           -- finite values
+    null_count bigint,
+    nan_count bigint,
+    infinity_count bigint,  -- +Infinity and -Infinity
+    mean float8,
+    stddev float8,          -- sample (n - 1), as pandas
+    variance float8,
+    min float8,
+    max float8,
+    skewness float8,        -- adjusted Fisher-Pearson (G1), as pandas
+    kurtosis float8,        -- bias-corrected excess kurtosis (G2), as pandas
+    p01 float8, p05 float8, p25 float8, p50 float8, p75 float8, p95 float8, p99 float8,
+    exact_quantiles boolean -- true while every value was kept (up to 10,000)
+);
+COMMENT ON TYPE stats IS 'Result of dm_stats(): counts, moments and quantiles of a float8 column';
+
+CREATE TYPE histogram AS (
+    edges float8[],   -- bins + 1 edges; bin i is [edges[i], edges[i+1]), the last one closed
+    counts bigint[],  -- values per bin
+    below bigint,     -- values under the first edge
+    above bigint,     -- values over the last edge
+    exact boolean     -- false when counts come from the quantile sketch
+);
+COMMENT ON TYPE histogram IS 'Result of dm_histogram(): equal-width bins and their counts';
+
+-- Column summary state (moments + KLL sketch), shared by dm_stats, dm_quantiles, dm_histogram.
+CREATE FUNCTION dm_summary_accum(internal, float8) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_quantiles_accum(internal, float8, float8[]) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_histogram_accum(internal, float8, int) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_stats_final(internal) RETURNS stats
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_quantiles_final(internal) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_histogram_final(internal) RETURNS histogram
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE dm_stats(x float8) (
+    SFUNC = dm_summary_accum, STYPE = internal, FINALFUNC = dm_stats_final,
+    COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
+    DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_stats(float8) IS
+    'count, nulls, NaN/Infinity counts, mean, stddev, variance, min, max, skewness, kurtosis and p01..p99 of x, in one scan';
+
+CREATE AGGREGATE dm_quantiles(x float8, probabilities float8[]) (
+    SFUNC = dm_quantiles_accum, STYPE = internal, FINALFUNC = dm_quantiles_final,
+    COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
+    DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_quantiles(float8, float8[]) IS
+    'quantiles of x at the given probabilities (exact up to 10,000 values, then KLL sketch)';
+
+CREATE AGGREGATE dm_histogram(x float8, bins int) (
+    SFUNC = dm_histogram_accum, STYPE = internal, FINALFUNC = dm_histogram_final,
+    COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
+    DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_histogram(float8, int) IS
+    'equal-width histogram of x over its observed range (exact up to 10,000 values, then from the sketch)';
+
+-- Fixed-bounds histogram: exact counts in one pass.
+CREATE FUNCTION dm_histogram_fixed_accum(internal, float8, int, float8, float8) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_histogram_fixed_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_histogram_fixed_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_histogram_fixed_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_histogram_fixed_final(internal) RETURNS histogram
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE dm_histogram(x float8, bins int, lower float8, upper float8) (
+    SFUNC = dm_histogram_fixed_accum, STYPE = internal, FINALFUNC = dm_histogram_fixed_final,
+    COMBINEFUNC = dm_histogram_fixed_combine, SERIALFUNC = dm_histogram_fixed_serialize,
+    DESERIALFUNC = dm_histogram_fixed_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_histogram(float8, int, float8, float8) IS
+    'equal-width histogram of x over [lower, upper], exact; values outside are counted in below/above';
+
+CREATE FUNCTION dm_histogram_bins(h histogram)
+RETURNS TABLE (bin int, lower float8, upper float8, count bigint)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT i, h.edges[i], h.edges[i + 1], h.counts[i]
+    FROM generate_subscripts(h.counts, 1) AS i
+    ORDER BY i
+$$;
+COMMENT ON FUNCTION dm_histogram_bins(histogram) IS 'one row per bin of a histogram';
+
+-- Correlation and covariance matrices of feature vectors.
+CREATE FUNCTION dm_corr_accum(internal, float8[]) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_corr_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_corr_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_corr_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_corr_final(internal) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_cov_final(internal) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE dm_corr(x float8[]) (
+    SFUNC = dm_corr_accum, STYPE = internal, FINALFUNC = dm_corr_final,
+    COMBINEFUNC = dm_corr_combine, SERIALFUNC = dm_corr_serialize,
+    DESERIALFUNC = dm_corr_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_corr(float8[]) IS
+    'Pearson correlation matrix (float8[][]) of feature vectors; NULL entries for constant features';
+
+CREATE AGGREGATE dm_cov(x float8[]) (
+    SFUNC = dm_corr_accum, STYPE = internal, FINALFUNC = dm_cov_final,
+    COMBINEFUNC = dm_corr_combine, SERIALFUNC = dm_corr_serialize,
+    DESERIALFUNC = dm_corr_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_cov(float8[]) IS 'sample covariance matrix (float8[][]) of feature vectors';
+
+-- Approximate distinct count.
+CREATE FUNCTION dm_distinct_accum(internal, anyelement) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_distinct_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_distinct_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_distinct_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dm_distinct_final(internal) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE dm_approx_distinct(x anyelement) (
+    SFUNC = dm_distinct_accum, STYPE = internal, FINALFUNC = dm_distinct_final,
+    COMBINEFUNC = dm_distinct_combine, SERIALFUNC = dm_distinct_serialize,
+    DESERIALFUNC = dm_distinct_deserialize, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_approx_distinct(anyelement) IS
+    'HyperLogLog estimate of the number of distinct non-NULL values (standard error about 0.8%)';
+
+DO $comments$
+DECLARE f text;
+BEGIN
+    FOREACH f IN ARRAY ARRAY[
+        'dm_summary_accum(internal, float8)', 'dm_quantiles_accum(internal, float8, float8[])',
+        'dm_histogram_accum(internal, float8, int)', 'dm_summary_combine(internal, internal)',
+        'dm_summary_serialize(internal)', 'dm_summary_deserialize(bytea, internal)',
+        'dm_stats_final(internal)', 'dm_quantiles_final(internal)', 'dm_histogram_final(internal)',
+        'dm_histogram_fixed_accum(internal, float8, int, float8, float8)',
+        'dm_histogram_fixed_combine(internal, internal)', 'dm_histogram_fixed_serialize(internal)',
+        'dm_histogram_fixed_deserialize(bytea, internal)', 'dm_histogram_fixed_final(internal)',
+        'dm_corr_accum(internal, float8[])', 'dm_corr_combine(internal, internal)',
+        'dm_corr_serialize(internal)', 'dm_corr_deserialize(bytea, internal)',
+        'dm_corr_final(internal)', 'dm_cov_final(internal)',
+        'dm_distinct_accum(internal, anyelement)', 'dm_distinct_combine(internal, internal)',
+        'dm_distinct_serialize(internal)', 'dm_distinct_deserialize(bytea, internal)',
+        'dm_distinct_final(internal)']
+    LOOP
+        EXECUTE format('COMMENT ON FUNCTION @extschema@.%s IS %L', f,
+                       'support function of a dmine aggregate (internal)');
+    END LOOP;
+END
+$comments$;

@@ -1,0 +1,131 @@
+-- dm_profile: one row per column of a table with counts, distinct estimate, statistics and
+-- top values, from a single scan (plus one grouped scan per non-numeric column for its top values).
+
+CREATE FUNCTION dm_profile(rel regclass, sample_percent float8 DEFAULT NULL, top_n int DEFAULT 5)
+RETURNS TABLE (
+    column_name name,
+    ordinal int,
+    data_type text,
+    kind text,                 -- numeric, text, temporal, boolean or other
+    row_count bigint,          -- rows examined (the sample's rows in quick mode)
+    null_count bigint,
+    null_fraction float8,
+    distinct_estimate bigint,  -- HyperLogLog estimate, about 0.8% standard error
+    mean float8,
+    stddev float8,
+    p25 float8,
+    p50 float8,
+    p75 float8,
+    min_value text,
+    max_value text,
+    stats @extschema@.stats,   -- every dm_stats figure, numeric columns only
+    top_values jsonb           -- [{"value": ..., "count": ...}], most frequent first; not for numeric
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    source text;
+    col record;
+    parts text[] := '{}';
+    chunks text[] := '{}';
+    summary jsonb;
+    item jsonb;
+    total bigint;
+    i int := 0;
+BEGIN
+    IF sample_percent IS NOT NULL AND NOT (sample_percent > 0 AND sample_percent <= 100) THEN
+        RAISE EXCEPTION 'sample_percent must be in (0, 100], got %', sample_percent
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF top_n IS NULL OR top_n < 0 OR top_n > 1000 THEN
+        RAISE EXCEPTION 'top_n must be between 0 and 1000' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    source := rel::text;
+    IF sample_percent IS NOT NULL AND sample_percent < 100 THEN
+        source := format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (42)', rel::text, sample_percent);
+    END IF;
+
+    -- One aggregate expression per column, gathered in a single scan.
+    FOR col IN
+        SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) AS type_name,
+               t.typcategory AS category
+        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+    LOOP
+        i := i + 1;
+        parts := parts || format(
+            'jsonb_build_object(''n'', count(%1$I), ''nd'', @extschema@.dm_approx_distinct(%2$s), %3$s, %4$s)',
+            col.attname,
+            CASE WHEN col.category IN ('N', 'D', 'S', 'B')
+                 THEN quote_ident(col.attname) ELSE quote_ident(col.attname) || '::text' END,
+            CASE WHEN col.category = 'N' AND col.type_name <> 'money'
+                 THEN format('''stats'', to_jsonb(@extschema@.dm_stats(%I::float8))', col.attname)
+                 ELSE '''stats'', NULL::jsonb' END,
+            CASE WHEN col.category IN ('N', 'D', 'S')
+                 THEN format('''min'', to_jsonb(min(%1$I)) #>> ''{}'', ''max'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)
+                 ELSE '''min'', NULL::text, ''max'', NULL::text' END);
+        -- jsonb_build_array takes at most 100 arguments: build chunks of 50 columns.
+        IF cardinality(parts) = 50 THEN
+            chunks := chunks || format('jsonb_build_array(%s)', array_to_string(parts, ', '));
+            parts := '{}';
+        END IF;
+    END LOOP;
+    IF cardinality(parts) > 0 THEN
+        chunks := chunks || format('jsonb_build_array(%s)', array_to_string(parts, ', '));
+    END IF;
+    IF i = 0 THEN
+        RETURN;
+    END IF;
+    EXECUTE format('SELECT jsonb_build_object(''rows'', count(*), ''columns'', %s) FROM %s',
+                   array_to_string(chunks, ' || '), source)
+        INTO summary;
+    total := (summary->>'rows')::bigint;
+
+    i := 0;
+    FOR col IN
+        SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) AS type_name,
+               t.typcategory AS category
+        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+    LOOP
+        item := summary->'columns'->i;
+        i := i + 1;
+        column_name := col.attname;
+        ordinal := col.attnum;
+        data_type := col.type_name;
+        kind := CASE col.category WHEN 'N' THEN 'numeric' WHEN 'S' THEN 'text'
+                    WHEN 'D' THEN 'temporal' WHEN 'B' THEN 'boolean' ELSE 'other' END;
+        row_count := total;
+        null_count := total - (item->>'n')::bigint;
+        null_fraction := CASE WHEN total > 0 THEN null_count::float8 / total END;
+        distinct_estimate := LEAST((item->>'nd')::bigint, (item->>'n')::bigint);
+        stats := CASE WHEN item->'stats' IS NOT NULL AND jsonb_typeof(item->'stats') = 'object'
+                      THEN jsonb_populate_record(NULL::@extschema@.stats, item->'stats') END;
+        mean := stats.mean;
+        stddev := stats.stddev;
+        p25 := stats.p25;
+        p50 := stats.p50;
+        p75 := stats.p75;
+        min_value := COALESCE(item->>'min', stats.min::text);
+        max_value := COALESCE(item->>'max', stats.max::text);
+        top_values := NULL;
+        IF col.category <> 'N' AND top_n > 0 THEN
+            -- Values keep their JSON type (ISO dates, booleans); other types group by their text.
+            EXECUTE format(
+                'SELECT jsonb_agg(jsonb_build_object(''value'', to_jsonb(v), ''count'', c) ORDER BY c DESC, o)
+                 FROM (SELECT %1$s AS v, count(*) AS c, min(%1$s::text) AS o FROM %2$s WHERE %3$I IS NOT NULL
+                       GROUP BY 1 ORDER BY 2 DESC, 3 LIMIT %4$s) AS top',
+                CASE WHEN col.category IN ('S', 'D', 'B') THEN quote_ident(col.attname)
+                     ELSE quote_ident(col.attname) || '::text' END,
+                source, col.attname, top_n)
+                INTO top_values;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION dm_profile(regclass, float8, int) IS
+    'column profile of a table: type, counts, nulls, distinct estimate, statistics, min/max and top values; sample_percent for a quick look';

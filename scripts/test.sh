@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck) and pgTAP
+# (pg_prove). Installs what is missing, builds, starts a throwaway cluster unless PGHOST and
+# PGDATABASE name a server to use, and exits non-zero when any suite fails.
+source "$(dirname "$0")/lib.sh"
+cd "$DMINE_ROOT"
+
+export DMINE_DATA=${DMINE_DATA:-$(cd "$DMINE_ROOT/.." && pwd)/shared/data}
+failed=()
+
+bash scripts/setup.sh
+bash scripts/build.sh
+
+say "unit tests (CTest)"
+ctest --test-dir "${DMINE_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" || failed+=(unit)
+
+if [ -n "${PGHOST:-}" ] && [ -n "${PGDATABASE:-}" ]; then
+    say "using the server at PGHOST=$PGHOST"
+else
+    eval "$(bash scripts/cluster.sh start)"
+    trap 'bash scripts/cluster.sh stop' EXIT
+fi
+
+say "regression tests (pg_regress)"
+make -s installcheck PG_CONFIG="$PG_CONFIG" || { failed+=(regress); cat regression.diffs 2>/dev/null | head -200; }
+
+say "behaviour tests (pgTAP)"
+tap_db=dmine_tap
+psql -q -X -v ON_ERROR_STOP=1 -d "${PGDATABASE}" -c "DROP DATABASE IF EXISTS $tap_db" -c "CREATE DATABASE $tap_db"
+psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION dmine'
+pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
+    ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED suites: ${failed[*]}"
+    exit 1
+fi
+echo "All dmine test suites passed."
