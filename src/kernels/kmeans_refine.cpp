@@ -1,0 +1,98 @@
+// Exact Lloyd pass accumulator.
+#include "kmeans_refine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dmine::kmeans {
+
+RefineState::RefineState(Model model, std::vector<std::uint8_t> bytes)
+    : model_(std::move(model)), bytes_(std::move(bytes)) {
+    std::size_t kd = static_cast<std::size_t>(model_.k) * model_.dim;
+    sum_.assign(kd, 0.0);
+    sumsq_.assign(kd, 0.0);
+    count_.assign(model_.k, 0);
+}
+
+void RefineState::add(const double *x, int n) {
+    int c = model_.nearest(x, n).first;
+    const int d = model_.dim;
+    const double *centroid = model_.centroids.data() + std::size_t(c) * d;
+    double *sum = sum_.data() + std::size_t(c) * d;
+    double *sumsq = sumsq_.data() + std::size_t(c) * d;
+    for (int j = 0; j < d; j++) {
+        double y = x[j] - centroid[j];
+        sum[j] += y;
+        sumsq[j] += y * y;
+    }
+    count_[c]++;
+    rows_++;
+}
+
+void RefineState::merge(const RefineState &o) {
+    if (o.bytes_ != bytes_)
+        fail(ErrorKind::InvalidParameter, "dm_kmeans_refine needs the same model on every row");
+    for (std::size_t i = 0; i < sum_.size(); i++) {
+        sum_[i] += o.sum_[i];
+        sumsq_[i] += o.sumsq_[i];
+    }
+    for (std::size_t c = 0; c < count_.size(); c++) count_[c] += o.count_[c];
+    rows_ += o.rows_;
+    nulls_ += o.nulls_;
+}
+
+void RefineState::serialize(ByteWriter &out) const {
+    out.put_vector(bytes_);
+    out.put_vector(sum_);
+    out.put_vector(sumsq_);
+    out.put_vector(count_);
+    out.put<std::uint64_t>(rows_);
+    out.put<std::uint64_t>(nulls_);
+}
+
+RefineState RefineState::deserialize(ByteReader &in) {
+    auto bytes = in.get_vector<std::uint8_t>();
+    RefineState s(Model::decode(bytes.data(), bytes.size()), bytes);
+    auto sum = in.get_vector<double>();
+    auto sumsq = in.get_vector<double>();
+    auto count = in.get_vector<std::uint64_t>();
+    if (sum.size() != s.sum_.size() || sumsq.size() != s.sumsq_.size() ||
+        count.size() != s.count_.size())
+        fail(ErrorKind::Corrupted, "corrupted kmeans refine state");
+    s.sum_ = std::move(sum);
+    s.sumsq_ = std::move(sumsq);
+    s.count_ = std::move(count);
+    s.rows_ = in.get<std::uint64_t>();
+    s.nulls_ = in.get<std::uint64_t>();
+    return s;
+}
+
+Model RefineState::finish() const {
+    require(rows_ >= 1, ErrorKind::Data, "no rows to refine the model with");
+    Model m = model_;
+    const int d = m.dim;
+    double shift = 0, spread = 0; // squared centre shift; mean scaled feature variance
+    for (int j = 0; j < d; j++) spread += m.sd[j] * m.sd[j] * m.inv_scale2[j] / d;
+    for (int c = 0; c < m.k; c++) {
+        double n = static_cast<double>(count_[c]), sse = 0;
+        for (int j = 0; n > 0 && j < d; j++) {
+            std::size_t i = std::size_t(c) * d + j;
+            double mean = sum_[i] / n;
+            m.centroids[i] += mean;
+            sse += std::max(0.0, sumsq_[i] - n * mean * mean) * m.inv_scale2[j];
+            shift += mean * mean * m.inv_scale2[j];
+        }
+        m.sizes[c] = n;
+        m.sse[c] = sse;
+    }
+    m.rows = rows_;
+    m.nulls = nulls_;
+    m.points_used = rows_;
+    m.iterations++;
+    m.refinements++;
+    m.converged = shift <= std::max(m.options.tol, 1e-20) * spread; // 1e-20: rounding noise
+    m.validate(ErrorKind::Internal);
+    return m;
+}
+
+} // namespace dmine::kmeans

@@ -1,0 +1,44 @@
+// One exact Lloyd pass over every row: assign each row to its nearest centroid of a model and
+// accumulate per-cluster sums; the result is the model with centroids moved to the means, exact
+// sizes and SSE. Accumulators merge, so the pass can run in parallel.
+//
+// Sums are kept as offsets from the model's centroids, which keeps the SSE computed from them
+// accurate (SSE = sum of squared offsets - n * squared mean offset).
+#pragma once
+
+#include "bytes.hpp"
+#include "kmeans_model.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace dmine::kmeans {
+
+class RefineState {
+public:
+    // Start a pass with `model`, whose encoded bytes are `bytes`.
+    RefineState(Model model, std::vector<std::uint8_t> bytes);
+
+    void add(const double *x, int n);
+    void add_null() { nulls_++; }
+    // Merge a state of the same model (else InvalidParameter).
+    void merge(const RefineState &other);
+
+    void serialize(ByteWriter &out) const;
+    static RefineState deserialize(ByteReader &in);
+
+    const std::vector<std::uint8_t> &model_bytes() const { return bytes_; }
+    std::uint64_t rows() const { return rows_; }
+
+    // The refined model; needs rows() >= 1.
+    Model finish() const;
+
+private:
+    Model model_;
+    std::vector<std::uint8_t> bytes_;
+    std::vector<double> sum_, sumsq_; // k x dim offsets from the centroids, original units
+    std::vector<std::uint64_t> count_;
+    std::uint64_t rows_ = 0, nulls_ = 0;
+};
+
+} // namespace dmine::kmeans

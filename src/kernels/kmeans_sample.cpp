@@ -1,0 +1,225 @@
+// Bottom-k point store with exact moments.
+#include "kmeans_sample.hpp"
+
+#include "errors.hpp"
+#include "interrupt.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+namespace dmine::kmeans {
+namespace {
+
+constexpr std::uint64_t kMaxBytes = 256ull << 20; // kept points use at most this much memory
+constexpr std::uint64_t kMinBudget = 1000;
+constexpr int kMaxDim = 100000;
+
+void check_dim(int expected, int got) {
+    if (expected != got)
+        fail(ErrorKind::DimensionMismatch, "feature arrays have different lengths",
+             "Expected " + std::to_string(expected) + " features, got " + std::to_string(got) + ".",
+             "Every row must have the same number of features.");
+}
+
+} // namespace
+
+void Moments::add(const double *x) {
+    std::size_t d = mean.size();
+    count++;
+    double inv = 1.0 / static_cast<double>(count);
+    for (std::size_t j = 0; j < d; j++) {
+        double delta = x[j] - mean[j];
+        mean[j] += delta * inv;
+        m2[j] += delta * (x[j] - mean[j]);
+    }
+}
+
+void Moments::merge(const Moments &o) {
+    if (o.count == 0) return;
+    if (count == 0) {
+        *this = o;
+        return;
+    }
+    double na = static_cast<double>(count), nb = static_cast<double>(o.count), n = na + nb;
+    for (std::size_t j = 0; j < mean.size(); j++) {
+        double delta = o.mean[j] - mean[j];
+        mean[j] += delta * nb / n;
+        m2[j] += o.m2[j] + delta * delta * na * nb / n;
+    }
+    count += o.count;
+}
+
+std::vector<double> Moments::sd() const {
+    std::vector<double> out(mean.size(), 0.0);
+    if (count == 0) return out;
+    for (std::size_t j = 0; j < mean.size(); j++)
+        out[j] = std::sqrt(std::max(0.0, m2[j]) / static_cast<double>(count));
+    return out;
+}
+
+PointSample::PointSample(std::uint64_t sample_size, std::uint64_t seed, std::uint64_t stream)
+    : sample_size_(sample_size), seed_(seed), rng_(mix64(seed ^ mix64(stream + 1))) {
+    require(sample_size >= 1, ErrorKind::InvalidParameter, "sample_size must be at least 1");
+}
+
+std::uint64_t PointSample::budget_for(std::uint64_t sample_size, int dim) {
+    std::uint64_t by_memory = kMaxBytes / (2 * (8 * static_cast<std::uint64_t>(dim) + 8));
+    return std::min(sample_size, std::max(kMinBudget, by_memory));
+}
+
+std::size_t PointSample::size() const {
+    return static_cast<std::size_t>(std::min<std::uint64_t>(rows(), budget_));
+}
+
+void PointSample::append(const double *x, std::uint64_t key) {
+    values_.insert(values_.end(), x, x + dim_);
+    keys_.push_back(key);
+    // Buffer up to twice the budget, then keep the smallest keys: amortised O(1) per row.
+    if (keys_.size() >= 2 * budget_) compact(budget_);
+}
+
+void PointSample::add(const double *x, int dim) {
+    if (dim_ == 0) {
+        if (dim < 1)
+            fail(ErrorKind::DimensionMismatch, "feature array is empty", {},
+                 "Pass at least one feature per row.");
+        if (dim > kMaxDim)
+            fail(ErrorKind::DimensionMismatch, "too many features",
+                 "At most " + std::to_string(kMaxDim) + " features are supported.");
+        dim_ = dim;
+        budget_ = budget_for(sample_size_, dim);
+        moments_.mean.assign(dim, 0.0);
+        moments_.m2.assign(dim, 0.0);
+    }
+    check_dim(dim_, dim);
+    for (int j = 0; j < dim; j++)
+        if (!std::isfinite(x[j]))
+            fail(ErrorKind::Data, "features must be finite numbers",
+                 "Element " + std::to_string(j + 1) + " is " +
+                     (std::isnan(x[j]) ? "NaN" : "infinite") + ".",
+                 "Filter out or impute NaN and infinite values.");
+    moments_.add(x);
+    std::uint64_t key = rng_.next();
+    if (key <= threshold_) append(x, key);
+}
+
+void PointSample::compact(std::size_t target) {
+    if (keys_.size() <= target) return;
+    std::vector<std::uint32_t> order(keys_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::nth_element(order.begin(), order.begin() + (target - 1), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return keys_[a] < keys_[b]; });
+    order.resize(target);
+    std::sort(order.begin(), order.end()); // keep arrival order: cheap and cache friendly
+    std::vector<double> values(target * dim_);
+    std::vector<std::uint64_t> keys(target);
+    std::uint64_t max_key = 0;
+    for (std::size_t i = 0; i < target; i++) {
+        std::copy_n(values_.begin() + order[i] * static_cast<std::size_t>(dim_), dim_,
+                    values.begin() + i * dim_);
+        keys[i] = keys_[order[i]];
+        max_key = std::max(max_key, keys[i]);
+    }
+    values_.swap(values);
+    keys_.swap(keys);
+    threshold_ = max_key;
+}
+
+void PointSample::merge(const PointSample &o) {
+    if (o.dim_ == 0) {
+        nulls_ += o.nulls_;
+        return;
+    }
+    if (dim_ == 0) {
+        std::uint64_t nulls = nulls_;
+        Rng rng = rng_;
+        *this = o;
+        nulls_ += nulls;
+        rng_ = rng;
+        return;
+    }
+    check_dim(dim_, o.dim_);
+    budget_ = std::min(budget_, o.budget_);
+    threshold_ = std::min(threshold_, o.threshold_);
+    std::vector<double> values;
+    std::vector<std::uint64_t> keys;
+    for (std::size_t i = 0; i < keys_.size(); i++)
+        if (keys_[i] <= threshold_) {
+            values.insert(values.end(), values_.begin() + i * dim_,
+                          values_.begin() + (i + 1) * dim_);
+            keys.push_back(keys_[i]);
+        }
+    for (std::size_t i = 0; i < o.keys_.size(); i++)
+        if (o.keys_[i] <= threshold_) {
+            values.insert(values.end(), o.values_.begin() + i * dim_,
+                          o.values_.begin() + (i + 1) * dim_);
+            keys.push_back(o.keys_[i]);
+        }
+    values_.swap(values);
+    keys_.swap(keys);
+    moments_.merge(o.moments_);
+    nulls_ += o.nulls_;
+    compact(budget_);
+}
+
+Matrix PointSample::points() const {
+    // Select the sample exactly (the buffer may hold up to twice the budget).
+    PointSample copy = *this;
+    copy.compact(size());
+    std::size_t n = copy.keys_.size();
+    const int d = dim_;
+    const double *v = copy.values_.data();
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::lexicographical_compare(v + a * d, v + a * d + d, v + b * d, v + b * d + d);
+    });
+    Matrix out(n, d);
+    for (std::size_t i = 0; i < n; i++) {
+        if (i % 8192 == 0) check_interrupts();
+        std::copy_n(v + order[i] * static_cast<std::size_t>(d), d, out.row(i).data());
+    }
+    return out;
+}
+
+void PointSample::serialize(ByteWriter &out) const {
+    out.put<std::uint64_t>(sample_size_);
+    out.put<std::uint64_t>(seed_);
+    out.put<std::int32_t>(dim_);
+    out.put<std::uint64_t>(budget_);
+    out.put<std::uint64_t>(nulls_);
+    out.put<std::uint64_t>(threshold_);
+    out.put<std::uint64_t>(moments_.count);
+    out.put_vector(moments_.mean);
+    out.put_vector(moments_.m2);
+    out.put_vector(keys_);
+    out.put_vector(values_);
+}
+
+PointSample PointSample::deserialize(ByteReader &in) {
+    auto sample_size = in.get<std::uint64_t>();
+    auto seed = in.get<std::uint64_t>();
+    if (sample_size < 1) fail(ErrorKind::Corrupted, "corrupted kmeans state: sample size");
+    PointSample s(sample_size, seed, 0x5eed);
+    s.dim_ = in.get<std::int32_t>();
+    s.budget_ = in.get<std::uint64_t>();
+    s.nulls_ = in.get<std::uint64_t>();
+    s.threshold_ = in.get<std::uint64_t>();
+    s.moments_.count = in.get<std::uint64_t>();
+    s.moments_.mean = in.get_vector<double>(kMaxDim);
+    s.moments_.m2 = in.get_vector<double>(kMaxDim);
+    s.keys_ = in.get_vector<std::uint64_t>();
+    s.values_ = in.get_vector<double>();
+    bool ok = s.dim_ >= 0 && s.dim_ <= kMaxDim && s.moments_.mean.size() == std::size_t(s.dim_) &&
+              s.moments_.m2.size() == std::size_t(s.dim_) &&
+              s.values_.size() == s.keys_.size() * std::size_t(s.dim_) &&
+              s.keys_.size() <= 2 * s.budget_ && s.keys_.size() <= s.moments_.count &&
+              (s.dim_ > 0 || s.moments_.count == 0) &&
+              (s.dim_ == 0 || s.budget_ == budget_for(sample_size, s.dim_));
+    if (!ok) fail(ErrorKind::Corrupted, "corrupted kmeans state");
+    return s;
+}
+
+} // namespace dmine::kmeans

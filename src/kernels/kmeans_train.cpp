@@ -1,0 +1,136 @@
+// Training a K-Means model from a point store.
+#include "kmeans_train.hpp"
+
+#include "kmeans_fit.hpp"
+#include "kmeans_silhouette.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace dmine::kmeans {
+namespace {
+
+// The points in the fitting space: centred, and divided by the sd when scaling is on.
+struct Prepared {
+    Matrix z;
+    std::size_t distinct = 0;
+    std::vector<double> mean, sd, scale;
+    double factor = 1; // rows each point stands for
+    std::vector<Eigen::Index> silhouette_points;
+};
+
+Prepared prepare(const PointSample &sample, const Options &o) {
+    if (sample.rows() == 0) fail(ErrorKind::Data, "no rows to cluster");
+    Prepared p;
+    p.z = sample.points();
+    p.distinct = count_distinct_sorted(p.z);
+    if (sample.sampled()) {
+        p.mean = sample.moments().mean;
+        p.sd = sample.moments().sd();
+    } else { // two passes over the sorted points: exact and independent of the row order
+        Eigen::RowVectorXd mean = p.z.colwise().mean();
+        Eigen::RowVectorXd var = (p.z.rowwise() - mean).array().square().colwise().mean();
+        p.mean.assign(mean.data(), mean.data() + mean.size());
+        for (Eigen::Index j = 0; j < var.size(); j++) p.sd.push_back(std::sqrt(var[j]));
+    }
+    p.scale.resize(p.sd.size());
+    for (std::size_t j = 0; j < p.sd.size(); j++)
+        p.scale[j] = o.scale && p.sd[j] > 0 ? p.sd[j] : 1.0;
+    for (Eigen::Index j = 0; j < p.z.cols(); j++)
+        p.z.col(j) = (p.z.col(j).array() - p.mean[j]) / p.scale[j];
+    p.factor = static_cast<double>(sample.rows()) / static_cast<double>(p.z.rows());
+    Rng rng(mix64(o.seed ^ 0x5111b0e77eULL));
+    p.silhouette_points = silhouette_sample(p.z.rows(), o.silhouette_sample, rng);
+    return p;
+}
+
+void check_k(int k, const Prepared &p, bool sampled) {
+    if (k < 1)
+        fail(ErrorKind::InvalidParameter, "k must be at least 1",
+             "Got k = " + std::to_string(k) + ".");
+    if (static_cast<std::size_t>(k) > p.distinct)
+        fail(ErrorKind::InvalidParameter, "k is larger than the number of distinct points",
+             "k = " + std::to_string(k) + ", the " + (sampled ? "sample of the " : "") +
+                 "input has " + std::to_string(p.distinct) + " distinct points.",
+             "Choose a smaller k.");
+}
+
+FitParams params(int k, const Options &o) {
+    FitParams f;
+    f.k = k;
+    f.n_init = o.n_init;
+    f.max_iter = o.max_iter;
+    f.tol = o.tol;
+    f.swap_trials = o.swap_trials;
+    f.seed = o.seed;
+    return f;
+}
+
+Model make_model(const PointSample &sample, const Prepared &p, const Clustering &c,
+                 double silhouette, const Options &o) {
+    Model m;
+    m.k = static_cast<int>(c.centroids.rows());
+    m.dim = static_cast<int>(c.centroids.cols());
+    m.mean = p.mean;
+    m.sd = p.sd;
+    m.centroids.resize(static_cast<std::size_t>(m.k) * m.dim);
+    for (int i = 0; i < m.k; i++)
+        for (int j = 0; j < m.dim; j++)
+            m.centroids[std::size_t(i) * m.dim + j] = c.centroids(i, j) * p.scale[j] + p.mean[j];
+    for (int i = 0; i < m.k; i++) {
+        m.sizes.push_back(c.counts[i] * p.factor);
+        m.sse.push_back(c.sse[i] * p.factor);
+    }
+    m.silhouette = silhouette;
+    m.iterations = static_cast<std::uint32_t>(c.iterations);
+    m.converged = c.converged;
+    m.rows = sample.rows();
+    m.nulls = sample.nulls();
+    m.points_used = static_cast<std::uint64_t>(p.z.rows());
+    m.options = o;
+    m.prepare();
+    return m;
+}
+
+} // namespace
+
+Model train(const PointSample &sample, int k, const Options &o) {
+    validate(o, ErrorKind::InvalidParameter);
+    Prepared p = prepare(sample, o);
+    check_k(k, p, sample.sampled());
+    Clustering c = fit(p.z, params(k, o));
+    double s = silhouette(p.z, c.labels, k, p.silhouette_points);
+    Model m = make_model(sample, p, c, s, o);
+    m.scores.push_back({k, m.inertia(), s});
+    return m;
+}
+
+Model train_auto(const PointSample &sample, int k_min, int k_max, const Options &o) {
+    validate(o, ErrorKind::InvalidParameter);
+    if (k_min < 2)
+        fail(ErrorKind::InvalidParameter, "k_min must be at least 2",
+             "The silhouette is defined only for two clusters or more.");
+    if (k_max < k_min)
+        fail(ErrorKind::InvalidParameter, "k_max must be at least k_min",
+             "Got k_min = " + std::to_string(k_min) + ", k_max = " + std::to_string(k_max) + ".");
+    Prepared p = prepare(sample, o);
+    check_k(k_min, p, sample.sampled());
+    int top = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(k_max), p.distinct));
+    std::vector<Score> scores;
+    Clustering best;
+    double best_s = std::nan("");
+    for (int k = k_min; k <= top; k++) {
+        Clustering c = fit(p.z, params(k, o));
+        double s = silhouette(p.z, c.labels, k, p.silhouette_points);
+        scores.push_back({k, c.inertia * p.factor, s});
+        if (best.centroids.rows() == 0 || (!std::isnan(s) && (std::isnan(best_s) || s > best_s))) {
+            best = std::move(c);
+            best_s = s;
+        }
+    }
+    Model m = make_model(sample, p, best, best_s, o);
+    m.scores = std::move(scores);
+    return m;
+}
+
+} // namespace dmine::kmeans

@@ -1,0 +1,175 @@
+// Seeding, Lloyd with Hamerly's bounds, restarts and swaps, silhouette.
+#include "interrupt.hpp"
+#include "kmeans_fit.hpp"
+#include "kmeans_silhouette.hpp"
+#include "kmeans_test_data.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <set>
+
+namespace dmine::kmeans {
+namespace {
+
+// n points around each of the given centres (uniform noise of half-width `spread`).
+Matrix blobs(const Matrix &centres, int n, double spread, std::uint64_t seed) {
+    Rng rng(seed);
+    Matrix x(centres.rows() * n, centres.cols());
+    for (Eigen::Index c = 0; c < centres.rows(); c++)
+        for (int i = 0; i < n; i++)
+            for (Eigen::Index j = 0; j < centres.cols(); j++)
+                x(c * n + i, j) = centres(c, j) + spread * (2 * rng.uniform() - 1);
+    return x;
+}
+
+Matrix random_points(int n, int d, std::uint64_t seed) {
+    Rng rng(seed);
+    Matrix x(n, d);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++) x(i, j) = rng.uniform() * (j + 1);
+    return x;
+}
+
+// Textbook Lloyd without bounds, for comparison.
+Matrix naive_lloyd(const Matrix &x, Matrix c, int iterations) {
+    for (int it = 0; it < iterations; it++) {
+        Matrix sums = Matrix::Zero(c.rows(), c.cols());
+        std::vector<double> n(c.rows(), 0);
+        for (Eigen::Index i = 0; i < x.rows(); i++) {
+            Eigen::Index j;
+            (c.rowwise() - x.row(i)).rowwise().squaredNorm().minCoeff(&j);
+            sums.row(j) += x.row(i);
+            n[j]++;
+        }
+        for (Eigen::Index j = 0; j < c.rows(); j++)
+            if (n[j] > 0) c.row(j) = sums.row(j) / n[j];
+    }
+    return c;
+}
+
+TEST(KmeansFit, SeedingPicksDistinctDataPoints) {
+    Matrix x = random_points(500, 3, 1);
+    Rng rng(5);
+    Matrix c = seed_kmeanspp(x, 20, rng);
+    std::set<std::vector<double>> distinct;
+    for (Eigen::Index j = 0; j < c.rows(); j++) {
+        distinct.insert(std::vector<double>(c.row(j).data(), c.row(j).data() + 3));
+        EXPECT_EQ((x.rowwise() - c.row(j)).rowwise().squaredNorm().minCoeff(), 0.0);
+    }
+    EXPECT_EQ(distinct.size(), 20u);
+}
+
+TEST(KmeansFit, HamerlyBoundsGiveTheSameResultAsPlainLloyd) {
+    Matrix x = random_points(3000, 4, 2);
+    Rng rng(3);
+    Matrix start = seed_kmeanspp(x, 12, rng);
+    Clustering c = lloyd(x, start, 25, 0.0);
+    Matrix expected = naive_lloyd(x, start, c.iterations);
+    EXPECT_LT((c.centroids - expected).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+TEST(KmeansFit, FindsSeparatedBlobsExactly) {
+    Matrix centres(4, 2);
+    centres << 0, 0, 10, 0, 0, 10, 10, 10;
+    Matrix x = blobs(centres, 50, 1.0, 4);
+    FitParams p;
+    p.k = 4;
+    Clustering c = fit(x, p);
+    EXPECT_TRUE(c.converged);
+    EXPECT_EQ(testing::centroid_index(c.centroids, centres), 0);
+    for (double n : c.counts) EXPECT_EQ(n, 50);
+    double total = 0;
+    for (Eigen::Index i = 0; i < x.rows(); i++)
+        total += (x.row(i) - c.centroids.row(c.labels[i])).squaredNorm();
+    EXPECT_NEAR(c.inertia, total, 1e-9 * total);
+}
+
+TEST(KmeansFit, OneClusterIsTheMean) {
+    Matrix x = random_points(200, 3, 6);
+    FitParams p;
+    p.k = 1;
+    Clustering c = fit(x, p);
+    EXPECT_LT((c.centroids.row(0) - x.colwise().mean()).cwiseAbs().maxCoeff(), 1e-12);
+    double total = (x.rowwise() - x.colwise().mean()).squaredNorm();
+    EXPECT_NEAR(c.inertia, total, 1e-9 * total);
+}
+
+TEST(KmeansFit, AsManyClustersAsDistinctPoints) {
+    Matrix x(6, 1);
+    x << 1, 1, 2, 3, 3, 3; // 3 distinct points
+    FitParams p;
+    p.k = 3;
+    Clustering c = fit(x, p);
+    EXPECT_EQ(c.inertia, 0.0);
+    EXPECT_EQ(count_distinct_sorted(x), 3u);
+}
+
+TEST(KmeansFit, EmptyClustersTakeTheFarthestPoints) {
+    Matrix x = random_points(100, 2, 7);
+    Matrix start(3, 2);
+    start << 0.5, 1.0, 1e6, 1e6, -1e6, -1e6; // two centroids that own no point
+    Clustering c = lloyd(x, start, 100, 0.0);
+    for (double n : c.counts) EXPECT_GT(n, 0);
+}
+
+TEST(KmeansFit, SameSeedSameResult) {
+    Matrix x = random_points(2000, 2, 8);
+    FitParams p;
+    p.k = 7;
+    p.seed = 42;
+    Clustering a = fit(x, p), b = fit(x, p);
+    EXPECT_EQ(a.centroids, b.centroids);
+    EXPECT_EQ(a.labels, b.labels);
+}
+
+TEST(KmeansFit, ToleranceIsScikitLearns) {
+    Matrix x(4, 2);
+    x << 0, 0, 2, 0, 0, 4, 2, 4; // variances 1 and 4
+    EXPECT_DOUBLE_EQ(absolute_tolerance(x, 1e-4), 2.5e-4);
+}
+
+TEST(KmeansFit, HonoursInterrupts) {
+    static int calls;
+    calls = 0;
+    set_interrupt_hook([] {
+        if (++calls > 20) throw Interrupted();
+    });
+    Matrix x = random_points(20000, 4, 9);
+    FitParams p;
+    p.k = 20;
+    EXPECT_THROW(fit(x, p), Interrupted);
+    set_interrupt_hook(nullptr);
+}
+
+TEST(KmeansSilhouette, MatchesScikitLearnOnGroundTruth) {
+    if (!testing::have_clustering_data()) {
+        GTEST_SKIP() << "reference data not found";
+    }
+    // sklearn.metrics.silhouette_score(X, labels) on the full data.
+    for (auto [name, expected] : {std::pair<const char *, double>{"s1", 0.7078541190943877},
+                                  {"iris", 0.5034774406932965},
+                                  {"wine", 0.20008297882823034}}) {
+        testing::Dataset d = testing::load(name);
+        Rng rng(1);
+        auto all = silhouette_sample(d.x.rows(), 1000000, rng);
+        EXPECT_NEAR(silhouette(d.x, d.labels, d.true_k, all), expected, 1e-12) << name;
+    }
+}
+
+TEST(KmeansSilhouette, SampleIsBoundedAndWithoutReplacement) {
+    Rng rng(2);
+    auto s = silhouette_sample(100000, 2000, rng);
+    EXPECT_EQ(std::set<Eigen::Index>(s.begin(), s.end()).size(), 2000u);
+    EXPECT_EQ(silhouette_sample(10, 2000, rng).size(), 10u);
+}
+
+TEST(KmeansSilhouette, UndefinedForOneCluster) {
+    Matrix x = random_points(10, 2, 3);
+    std::vector<int> labels(10, 0);
+    Rng rng(1);
+    EXPECT_TRUE(std::isnan(silhouette(x, labels, 1, silhouette_sample(10, 10, rng))));
+}
+
+} // namespace
+} // namespace dmine::kmeans
