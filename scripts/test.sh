@@ -28,6 +28,7 @@ say "behaviour tests (pgTAP)"
 tap_db=dmine_tap
 psql -q -X -v ON_ERROR_STOP=1 -d "${PGDATABASE}" -c "DROP DATABASE IF EXISTS $tap_db" -c "CREATE DATABASE $tap_db"
 psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION dmine'
+psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/setup/helpers.sql
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
 
