@@ -219,7 +219,7 @@ std::string Forest::info_json() const {
     std::size_t leaves = 0;
     double depth_sum = 0.0;
     for (std::size_t i = 0; i < feature_.size(); i++)
-        if (feature_[i] < 0) {
+        if (is_leaf(static_cast<std::int32_t>(i))) {
             leaves++;
             depth_sum += depth_[i];
         }

@@ -14,7 +14,8 @@ Explanation explain(const Forest &forest, const double *x) {
     std::vector<double> bits(forest.dim(), 0.0);
     for (int t = 0; t < forest.n_trees(); t++) {
         std::int32_t i = forest.roots()[t];
-        for (std::int32_t f; (f = feature[i]) >= 0;) {
+        while (!forest.is_leaf(i)) {
+            std::int32_t f = feature[i];
             std::int32_t child = left[i] + (x[f] > value[i]);
             bits[f] += std::log2(double(size[i]) / double(size[child]));
             i = child;

@@ -4,10 +4,14 @@
 #include "interrupt.hpp"
 #include "iforest_options.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace dmine::iforest {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 double average_path_length(double n) {
     constexpr double kEuler = 0.5772156649015329;
@@ -101,12 +105,14 @@ Forest Forest::assemble(const ForestHeader &header, const std::vector<TreeNodes>
         forest.roots_.push_back(base);
         for (std::size_t i = 0; i < tree.feature.size(); i++) {
             bool leaf = tree.feature[i] < 0;
-            forest.feature_.push_back(tree.feature[i]);
-            forest.left_.push_back(leaf ? -1 : base + tree.left[i]);
-            forest.value_.push_back(leaf ? depth[i] + average_path_length(tree.size[i])
-                                         : tree.threshold[i]);
+            auto self = static_cast<std::int32_t>(base + i);
+            forest.feature_.push_back(leaf ? 0 : tree.feature[i]);
+            forest.left_.push_back(leaf ? self : base + tree.left[i]);
+            forest.value_.push_back(leaf ? kInfinity : tree.threshold[i]);
+            forest.path_.push_back(leaf ? depth[i] + average_path_length(tree.size[i]) : 0.0);
             forest.size_.push_back(tree.size[i]);
             forest.depth_.push_back(depth[i]);
+            forest.walk_depth_ = std::max<int>(forest.walk_depth_, depth[i]);
         }
         if (t % 64 == 63) check_interrupts();
     }
@@ -118,8 +124,8 @@ TreeNodes Forest::tree(int t) const {
     TreeNodes nodes;
     std::int32_t begin = roots_[t], end = roots_[t + 1];
     for (std::int32_t i = begin; i < end; i++) {
-        bool leaf = feature_[i] < 0;
-        nodes.feature.push_back(feature_[i]);
+        bool leaf = is_leaf(i);
+        nodes.feature.push_back(leaf ? -1 : feature_[i]);
         nodes.threshold.push_back(leaf ? 0.0 : value_[i]);
         nodes.left.push_back(leaf ? -1 : left_[i] - begin);
         nodes.size.push_back(size_[i]);
@@ -135,17 +141,34 @@ void Forest::check_dim(int dim) const {
              {}, "Pass the same features, in the same order, as when the model was fitted.");
 }
 
-double Forest::mean_path_length(const double *x) const {
+// Sum of the path lengths of x in trees [first, first + count), count <= Lanes, walking Lanes
+// trees together so that their independent loads overlap (a short group repeats its last tree).
+template <int Lanes> double Forest::walk_group(const double *x, int first, int count) const {
     const std::int32_t *feature = feature_.data();
     const std::int32_t *left = left_.data();
     const double *value = value_.data();
+    std::int32_t node[Lanes];
+    for (int k = 0; k < Lanes; k++) node[k] = roots_[first + std::min(k, count - 1)];
+    for (int step = 0; step < walk_depth_; step++)
+#pragma GCC unroll 32
+        for (int k = 0; k < Lanes; k++) {
+            std::int32_t i = node[k];
+            node[k] = left[i] + (x[feature[i]] > value[i]);
+        }
     double sum = 0.0;
-    for (int t = 0; t < header_.n_trees; t++) {
-        std::int32_t i = roots_[t];
-        for (std::int32_t f; (f = feature[i]) >= 0;) i = left[i] + (x[f] > value[i]);
-        sum += value[i];
-    }
-    return sum / header_.n_trees;
+    for (int k = 0; k < count; k++) sum += path_[node[k]];
+    return sum;
+}
+
+double Forest::mean_path_length(const double *x) const {
+    constexpr int kWide = 20, kNarrow = 4;
+    const int n_trees = header_.n_trees;
+    double sum = 0.0;
+    int t = 0;
+    for (; t + kWide <= n_trees; t += kWide) sum += walk_group<kWide>(x, t, kWide);
+    for (; t < n_trees; t += kNarrow)
+        sum += walk_group<kNarrow>(x, t, std::min(kNarrow, n_trees - t));
+    return sum / n_trees;
 }
 
 double Forest::score(const double *x) const {

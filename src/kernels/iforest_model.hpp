@@ -1,10 +1,12 @@
 // A fitted Isolation Forest: flat trees, anomaly scores, the anomaly threshold, and its
 // binary (sealed) and JSON forms.
 //
-// Nodes of all trees live in one struct-of-arrays: node i splits on feature[i] at value[i]
-// (x <= value goes to left[i], x > value to left[i] + 1), or is a leaf when feature[i] < 0, whose
-// value[i] is then its path length depth + c(size). Children always follow their parent, so
-// a walk only moves forward and ends within one tree; decode() checks this for every value.
+// Nodes of all trees live in one struct-of-arrays. Node i sends x to left[i] when
+// x[feature[i]] <= value[i] and to left[i] + 1 otherwise. A leaf points to itself with
+// value +infinity, so every walk can take the same number of steps (the forest's depth) without
+// a branch on leaves, and several trees are walked at once; path[i] holds the leaf's path
+// length depth + c(size). Children always follow their parent, so a walk only moves forward
+// and stays in its tree; decode() checks this for every value.
 #pragma once
 
 #include "errors.hpp"
@@ -83,16 +85,20 @@ public:
     const std::vector<double> &value() const noexcept { return value_; }
     const std::vector<std::int32_t> &left() const noexcept { return left_; }
     const std::vector<std::uint32_t> &size() const noexcept { return size_; }
+    bool is_leaf(std::int32_t node) const noexcept { return left_[node] == node; }
 
 private:
     TreeNodes tree(int t) const;
+    template <int Lanes> double walk_group(const double *x, int first, int count) const;
 
     ForestHeader header_;
     double c_psi_ = 1.0;
-    std::vector<std::int32_t> roots_; // n_trees + 1 entries: the last is the node count
-    std::vector<std::int32_t> feature_;
-    std::vector<double> value_;
-    std::vector<std::int32_t> left_;
+    int walk_depth_ = 0;                // the deepest leaf of any tree
+    std::vector<std::int32_t> roots_;   // n_trees + 1 entries: the last is the node count
+    std::vector<std::int32_t> feature_; // 0 at a leaf
+    std::vector<double> value_;         // +infinity at a leaf
+    std::vector<std::int32_t> left_;    // the node itself at a leaf
+    std::vector<double> path_;          // depth + c(size) at a leaf, 0 elsewhere
     std::vector<std::uint32_t> size_;
     std::vector<std::uint8_t> depth_;
 };
