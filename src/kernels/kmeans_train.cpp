@@ -12,6 +12,7 @@ namespace {
 
 // The points in the fitting space: centred, and divided by the sd when scaling is on.
 struct Prepared {
+    Matrix x; // original units, sorted
     Matrix z;
     std::size_t distinct = 0;
     std::vector<double> mean, sd, scale;
@@ -22,8 +23,9 @@ struct Prepared {
 Prepared prepare(const PointSample &sample, const Options &o) {
     if (sample.rows() == 0) fail(ErrorKind::Data, "no rows to cluster");
     Prepared p;
-    p.z = sample.points();
-    p.distinct = count_distinct_sorted(p.z);
+    p.x = sample.points();
+    p.z = p.x;
+    p.distinct = count_distinct_sorted(p.x);
     if (sample.sampled()) {
         p.mean = sample.moments().mean;
         p.sd = sample.moments().sd();
@@ -66,6 +68,37 @@ FitParams params(int k, const Options &o) {
     return f;
 }
 
+// Centroids as means of the original rows of each cluster (exact, unlike unscaling the fitted
+// ones), and the SSE around them in the model's metric, scaled up to the rows seen.
+void centroids_in_original_units(const Prepared &p, const Clustering &c, Model &m) {
+    const int d = m.dim;
+    Matrix sums = Matrix::Zero(m.k, d);
+    for (Eigen::Index i = 0; i < p.x.rows(); i++) sums.row(c.labels[i]) += p.x.row(i);
+    m.centroids.resize(static_cast<std::size_t>(m.k) * d);
+    for (int i = 0; i < m.k; i++)
+        for (int j = 0; j < d; j++) // an empty cluster (not after Lloyd) keeps its centroid
+            m.centroids[std::size_t(i) * d + j] = c.counts[i] > 0
+                                                      ? sums(i, j) / c.counts[i]
+                                                      : c.centroids(i, j) * p.scale[j] + p.mean[j];
+    m.sizes.assign(m.k, 0.0);
+    m.sse.assign(m.k, 0.0);
+    for (Eigen::Index i = 0; i < p.x.rows(); i++) {
+        int label = c.labels[i];
+        const double *centroid = m.centroids.data() + std::size_t(label) * d;
+        double s = 0;
+        for (int j = 0; j < d; j++) {
+            double t = (p.x(i, j) - centroid[j]) / p.scale[j];
+            s += t * t;
+        }
+        m.sse[label] += s;
+        m.sizes[label] += 1;
+    }
+    for (int i = 0; i < m.k; i++) {
+        m.sizes[i] *= p.factor;
+        m.sse[i] *= p.factor;
+    }
+}
+
 Model make_model(const PointSample &sample, const Prepared &p, const Clustering &c,
                  double silhouette, const Options &o) {
     Model m;
@@ -73,14 +106,7 @@ Model make_model(const PointSample &sample, const Prepared &p, const Clustering 
     m.dim = static_cast<int>(c.centroids.cols());
     m.mean = p.mean;
     m.sd = p.sd;
-    m.centroids.resize(static_cast<std::size_t>(m.k) * m.dim);
-    for (int i = 0; i < m.k; i++)
-        for (int j = 0; j < m.dim; j++)
-            m.centroids[std::size_t(i) * m.dim + j] = c.centroids(i, j) * p.scale[j] + p.mean[j];
-    for (int i = 0; i < m.k; i++) {
-        m.sizes.push_back(c.counts[i] * p.factor);
-        m.sse.push_back(c.sse[i] * p.factor);
-    }
+    centroids_in_original_units(p, c, m);
     m.silhouette = silhouette;
     m.iterations = static_cast<std::uint32_t>(c.iterations);
     m.converged = c.converged;
@@ -129,6 +155,8 @@ Model train_auto(const PointSample &sample, int k_min, int k_max, const Options 
         }
     }
     Model m = make_model(sample, p, best, best_s, o);
+    for (Score &s : scores)
+        if (s.k == m.k) s.inertia = m.inertia(); // the same figure as the model's
     m.scores = std::move(scores);
     return m;
 }

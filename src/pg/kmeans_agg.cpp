@@ -1,0 +1,118 @@
+// dm_kmeans and dm_kmeans_auto: one scan into a bounded point sample, the fit in the final step.
+#include "agg_state.hpp"
+#include "arrays.hpp"
+#include "kmeans_options.hpp"
+#include "kmeans_sample.hpp"
+#include "kmeans_train.hpp"
+
+#include <nlohmann/json.hpp>
+
+extern "C" {
+#include "access/parallel.h"
+}
+
+#include <string>
+
+namespace {
+
+using namespace dmine;
+using namespace dmine::pg;
+using namespace dmine::kmeans;
+
+// The points seen so far and the parameters read from the first row.
+struct KmeansState {
+    Options options;
+    std::int32_t k_min = 0, k_max = 0; // equal for dm_kmeans
+    bool auto_k = false;
+    PointSample sample;
+
+    void merge(const KmeansState &other) { sample.merge(other.sample); }
+    void serialize(ByteWriter &out) const {
+        out.put_string(options_to_json(options).dump());
+        out.put(k_min);
+        out.put(k_max);
+        out.put<std::uint8_t>(auto_k);
+        sample.serialize(out);
+    }
+    static KmeansState deserialize(ByteReader &in) {
+        Options options = parse_options(in.get_string(), ErrorKind::Corrupted);
+        auto k_min = in.get<std::int32_t>();
+        auto k_max = in.get<std::int32_t>();
+        bool auto_k = in.get<std::uint8_t>() != 0;
+        return KmeansState{options, k_min, k_max, auto_k, PointSample::deserialize(in)};
+    }
+};
+
+std::int32_t int_arg(FunctionCallInfo fcinfo, int argno, const char *name) {
+    if (PG_ARGISNULL(argno)) fail(ErrorKind::NullValue, std::string(name) + " must not be NULL");
+    return PG_GETARG_INT32(argno);
+}
+
+// Options from a jsonb argument (absent or NULL: the defaults).
+Options options_arg(FunctionCallInfo fcinfo, int argno) {
+    if (PG_NARGS() <= argno || PG_ARGISNULL(argno)) return Options{};
+    const char *text = pg_call(
+        [&] { return DatumGetCString(DirectFunctionCall1(jsonb_out, PG_GETARG_DATUM(argno))); });
+    return parse_options(text, ErrorKind::InvalidParameter);
+}
+
+// Parallel workers draw different random keys; a serial plan always uses stream 0.
+std::uint64_t stream_id() {
+    return IsParallelWorker() ? static_cast<std::uint64_t>(ParallelWorkerNumber) + 1 : 0;
+}
+
+KmeansState new_state(FunctionCallInfo fcinfo, bool auto_k) {
+    std::int32_t k_min = int_arg(fcinfo, 2, auto_k ? "k_min" : "k");
+    std::int32_t k_max = auto_k ? int_arg(fcinfo, 3, "k_max") : k_min;
+    Options options = options_arg(fcinfo, auto_k ? 4 : 3);
+    if (!auto_k && k_min < 1)
+        fail(ErrorKind::InvalidParameter, "k must be at least 1",
+             "Got k = " + std::to_string(k_min) + ".");
+    if (auto_k && k_min < 2)
+        fail(ErrorKind::InvalidParameter, "k_min must be at least 2",
+             "The silhouette is defined only for two clusters or more.");
+    if (auto_k && k_max < k_min)
+        fail(ErrorKind::InvalidParameter, "k_max must be at least k_min",
+             "Got k_min = " + std::to_string(k_min) + ", k_max = " + std::to_string(k_max) + ".");
+    return KmeansState{options, k_min, k_max, auto_k,
+                       PointSample(options.sample_size, options.seed, stream_id())};
+}
+
+Datum accumulate(FunctionCallInfo fcinfo, bool auto_k) {
+    auto *state = state_arg<KmeansState>(fcinfo, [&] { return new_state(fcinfo, auto_k); });
+    if (PG_ARGISNULL(1)) {
+        state->sample.add_null();
+        PG_RETURN_POINTER(state);
+    }
+    auto x = float8_array_arg(fcinfo, 1, "feature array");
+    state->sample.add(x.data, x.size);
+    PG_RETURN_POINTER(state);
+}
+
+} // namespace
+
+DMINE_FUNCTION(dm_kmeans_accum) {
+    return accumulate(fcinfo, false);
+}
+DMINE_FUNCTION(dm_kmeans_auto_accum) {
+    return accumulate(fcinfo, true);
+}
+DMINE_FUNCTION(dm_kmeans_combine) {
+    return combine_states<KmeansState>(fcinfo);
+}
+DMINE_FUNCTION(dm_kmeans_serialize) {
+    return serialize_state<KmeansState>(fcinfo);
+}
+DMINE_FUNCTION(dm_kmeans_deserialize) {
+    return deserialize_state<KmeansState>(fcinfo);
+}
+
+// The fitted model; NULL when no non-NULL row was seen.
+DMINE_FUNCTION(dm_kmeans_final) {
+    const auto *state = state_or_null<KmeansState>(fcinfo, 0);
+    if (!state || state->sample.rows() == 0) PG_RETURN_NULL();
+    Model model = state->auto_k
+                      ? train_auto(state->sample, state->k_min, state->k_max, state->options)
+                      : train(state->sample, state->k_min, state->options);
+    PG_RETURN_POINTER(make_bytea(model.encode()));
+}

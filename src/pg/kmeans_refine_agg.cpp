@@ -1,0 +1,78 @@
+// dm_kmeans_refine(model, features): one exact Lloyd pass over every row, combinable.
+#include "agg_state.hpp"
+#include "arrays.hpp"
+#include "kmeans_refine.hpp"
+#include "model_cache.hpp"
+
+#include <cstring>
+
+namespace {
+
+using namespace dmine;
+using namespace dmine::pg;
+using namespace dmine::kmeans;
+
+// The accumulator and the identity of the model it was started with.
+struct RefineAggState {
+    RefineState refine;
+    std::vector<std::uint8_t> identity; // not serialized: only checks rows of one backend
+
+    void merge(const RefineAggState &other) { refine.merge(other.refine); }
+    void serialize(ByteWriter &out) const { refine.serialize(out); }
+    static RefineAggState deserialize(ByteReader &in) {
+        return RefineAggState{RefineState::deserialize(in), {}};
+    }
+};
+
+RefineAggState new_state(FunctionCallInfo fcinfo) {
+    auto [data, size] = model_bytes(fcinfo, 1);
+    const auto *p = static_cast<const std::uint8_t *>(data);
+    std::vector<std::uint8_t> bytes(p, p + size);
+    Model model = Model::decode(data, size);
+    return RefineAggState{RefineState(std::move(model), std::move(bytes)),
+                          model_identity(fcinfo, 1)};
+}
+
+// Every row must carry the model the pass started with.
+void check_same_model(RefineAggState &state, FunctionCallInfo fcinfo) {
+    auto identity = model_identity(fcinfo, 1);
+    if (identity == state.identity) return;
+    auto [data, size] = model_bytes(fcinfo, 1);
+    const auto &bytes = state.refine.model_bytes();
+    if (size != bytes.size() || std::memcmp(data, bytes.data(), size) != 0)
+        fail(ErrorKind::InvalidParameter, "dm_kmeans_refine needs the same model on every row", {},
+             "Refine one model at a time, for example with a scalar subquery for the model.");
+    state.identity = std::move(identity);
+}
+
+} // namespace
+
+DMINE_FUNCTION(dm_kmeans_refine_accum) {
+    if (PG_ARGISNULL(1)) fail(ErrorKind::NullValue, "the model must not be NULL");
+    auto *state = state_arg<RefineAggState>(fcinfo, [&] { return new_state(fcinfo); });
+    check_same_model(*state, fcinfo);
+    if (PG_ARGISNULL(2)) {
+        state->refine.add_null();
+        PG_RETURN_POINTER(state);
+    }
+    auto x = float8_array_arg(fcinfo, 2, "feature array");
+    state->refine.add(x.data, x.size);
+    PG_RETURN_POINTER(state);
+}
+
+DMINE_FUNCTION(dm_kmeans_refine_combine) {
+    return combine_states<RefineAggState>(fcinfo);
+}
+DMINE_FUNCTION(dm_kmeans_refine_serialize) {
+    return serialize_state<RefineAggState>(fcinfo);
+}
+DMINE_FUNCTION(dm_kmeans_refine_deserialize) {
+    return deserialize_state<RefineAggState>(fcinfo);
+}
+
+// The refined model; NULL when no non-NULL row was seen.
+DMINE_FUNCTION(dm_kmeans_refine_final) {
+    const auto *state = state_or_null<RefineAggState>(fcinfo, 0);
+    if (!state || state->refine.rows() == 0) PG_RETURN_NULL();
+    PG_RETURN_POINTER(make_bytea(state->refine.finish().encode()));
+}
