@@ -218,12 +218,12 @@ std::string Forest::info_json() const {
     json j = header_to_json(header_);
     std::size_t leaves = 0;
     double depth_sum = 0.0;
-    for (std::size_t i = 0; i < feature_.size(); i++)
-        if (is_leaf(static_cast<std::int32_t>(i))) {
+    for (std::uint32_t i = 0; i < links_.size(); i++)
+        if (is_leaf(i)) {
             leaves++;
             depth_sum += depth_[i];
         }
-    j["nodes"] = feature_.size();
+    j["nodes"] = links_.size();
     j["leaves"] = leaves;
     j["mean_leaf_depth"] = leaves ? depth_sum / leaves : 0.0;
     j["average_path_length"] = c_psi_;

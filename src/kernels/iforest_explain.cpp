@@ -7,17 +7,13 @@
 namespace dmine::iforest {
 
 Explanation explain(const Forest &forest, const double *x) {
-    const auto &feature = forest.feature();
-    const auto &left = forest.left();
-    const auto &value = forest.value();
-    const auto &size = forest.size();
     std::vector<double> bits(forest.dim(), 0.0);
     for (int t = 0; t < forest.n_trees(); t++) {
-        std::int32_t i = forest.roots()[t];
+        std::uint32_t i = forest.root(t);
         while (!forest.is_leaf(i)) {
-            std::int32_t f = feature[i];
-            std::int32_t child = left[i] + (x[f] > value[i]);
-            bits[f] += std::log2(double(size[i]) / double(size[child]));
+            const Link &link = forest.link(i);
+            std::uint32_t child = link.left + (x[link.feature] > forest.value(i));
+            bits[link.feature] += std::log2(double(forest.size(i)) / double(forest.size(child)));
             i = child;
         }
     }

@@ -99,15 +99,14 @@ Forest Forest::assemble(const ForestHeader &header, const std::vector<TreeNodes>
     for (std::size_t t = 0; t < trees.size(); t++) {
         const TreeNodes &tree = trees[t];
         auto depth = validate_tree(header, tree, static_cast<int>(t), kind);
-        auto base = static_cast<std::int32_t>(forest.feature_.size());
-        if (std::size_t(base) + tree.feature.size() > std::size_t(INT32_MAX))
-            invalid(kind, "too many nodes");
-        forest.roots_.push_back(base);
+        std::size_t base = forest.links_.size();
+        if (base + tree.feature.size() > std::size_t(INT32_MAX)) invalid(kind, "too many nodes");
+        forest.roots_.push_back(static_cast<std::uint32_t>(base));
         for (std::size_t i = 0; i < tree.feature.size(); i++) {
             bool leaf = tree.feature[i] < 0;
-            auto self = static_cast<std::int32_t>(base + i);
-            forest.feature_.push_back(leaf ? 0 : tree.feature[i]);
-            forest.left_.push_back(leaf ? self : base + tree.left[i]);
+            auto left = static_cast<std::uint32_t>(base + (leaf ? i : std::size_t(tree.left[i])));
+            auto feature = static_cast<std::uint32_t>(leaf ? 0 : tree.feature[i]);
+            forest.links_.push_back({left, feature});
             forest.value_.push_back(leaf ? kInfinity : tree.threshold[i]);
             forest.path_.push_back(leaf ? depth[i] + average_path_length(tree.size[i]) : 0.0);
             forest.size_.push_back(tree.size[i]);
@@ -116,18 +115,18 @@ Forest Forest::assemble(const ForestHeader &header, const std::vector<TreeNodes>
         }
         if (t % 64 == 63) check_interrupts();
     }
-    forest.roots_.push_back(static_cast<std::int32_t>(forest.feature_.size()));
+    forest.roots_.push_back(static_cast<std::uint32_t>(forest.links_.size()));
     return forest;
 }
 
 TreeNodes Forest::tree(int t) const {
     TreeNodes nodes;
-    std::int32_t begin = roots_[t], end = roots_[t + 1];
-    for (std::int32_t i = begin; i < end; i++) {
+    std::uint32_t begin = roots_[t], end = roots_[t + 1];
+    for (std::uint32_t i = begin; i < end; i++) {
         bool leaf = is_leaf(i);
-        nodes.feature.push_back(leaf ? -1 : feature_[i]);
+        nodes.feature.push_back(leaf ? -1 : static_cast<std::int32_t>(links_[i].feature));
         nodes.threshold.push_back(leaf ? 0.0 : value_[i]);
-        nodes.left.push_back(leaf ? -1 : left_[i] - begin);
+        nodes.left.push_back(leaf ? -1 : static_cast<std::int32_t>(links_[i].left - begin));
         nodes.size.push_back(size_[i]);
     }
     return nodes;
@@ -144,16 +143,15 @@ void Forest::check_dim(int dim) const {
 // Sum of the path lengths of x in trees [first, first + count), count <= Lanes, walking Lanes
 // trees together so that their independent loads overlap (a short group repeats its last tree).
 template <int Lanes> double Forest::walk_group(const double *x, int first, int count) const {
-    const std::int32_t *feature = feature_.data();
-    const std::int32_t *left = left_.data();
+    const Link *links = links_.data();
     const double *value = value_.data();
-    std::int32_t node[Lanes];
+    std::uint32_t node[Lanes]; // unsigned: no sign extension when indexing
     for (int k = 0; k < Lanes; k++) node[k] = roots_[first + std::min(k, count - 1)];
     for (int step = 0; step < walk_depth_; step++)
 #pragma GCC unroll 32
         for (int k = 0; k < Lanes; k++) {
-            std::int32_t i = node[k];
-            node[k] = left[i] + (x[feature[i]] > value[i]);
+            Link link = links[node[k]];
+            node[k] = link.left + (value[node[k]] < x[link.feature]);
         }
     double sum = 0.0;
     for (int k = 0; k < count; k++) sum += path_[node[k]];

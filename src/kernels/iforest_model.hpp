@@ -1,12 +1,13 @@
 // A fitted Isolation Forest: flat trees, anomaly scores, the anomaly threshold, and its
 // binary (sealed) and JSON forms.
 //
-// Nodes of all trees live in one struct-of-arrays. Node i sends x to left[i] when
-// x[feature[i]] <= value[i] and to left[i] + 1 otherwise. A leaf points to itself with
-// value +infinity, so every walk can take the same number of steps (the forest's depth) without
-// a branch on leaves, and several trees are walked at once; path[i] holds the leaf's path
-// length depth + c(size). Children always follow their parent, so a walk only moves forward
-// and stays in its tree; decode() checks this for every value.
+// Nodes of all trees live in one struct-of-arrays: links (left child and split feature, packed
+// as they are read together), split values, leaf path lengths, sizes. Node i sends x to
+// link[i].left when x[link[i].feature] <= value[i] and to link[i].left + 1 otherwise. A leaf
+// links to itself with value +infinity, so every walk takes the same number of steps (the
+// forest's depth) without a branch on leaves, and many trees are walked at once; path[i] holds
+// the leaf's path length depth + c(size). Children always follow their parent, so a walk only
+// moves forward and stays in its tree; decode() checks this for every value.
 #pragma once
 
 #include "errors.hpp"
@@ -44,6 +45,12 @@ struct ForestHeader {
 // Fail with `kind` unless every header field is in its range.
 void validate_header(const ForestHeader &header, ErrorKind kind);
 
+// Where a node leads: children left and left + 1, split on `feature` (a leaf: itself, 0).
+struct Link {
+    std::uint32_t left;
+    std::uint32_t feature;
+};
+
 class Forest {
 public:
     // Validate `trees` against `header` and build the flat form; failures raise `kind`
@@ -77,15 +84,14 @@ public:
     int n_trees() const noexcept { return header_.n_trees; }
     double threshold() const noexcept { return header_.threshold; }
     void set_threshold(double threshold) { header_.threshold = threshold; }
-    std::size_t node_count() const noexcept { return feature_.size(); }
+    std::size_t node_count() const noexcept { return links_.size(); }
 
-    // Flat nodes, for explanations: global indices; root of tree t is roots()[t].
-    const std::vector<std::int32_t> &roots() const noexcept { return roots_; }
-    const std::vector<std::int32_t> &feature() const noexcept { return feature_; }
-    const std::vector<double> &value() const noexcept { return value_; }
-    const std::vector<std::int32_t> &left() const noexcept { return left_; }
-    const std::vector<std::uint32_t> &size() const noexcept { return size_; }
-    bool is_leaf(std::int32_t node) const noexcept { return left_[node] == node; }
+    // Flat nodes, for explanations: global indices; the root of tree t is root(t).
+    std::uint32_t root(int t) const noexcept { return roots_[t]; }
+    const Link &link(std::uint32_t node) const noexcept { return links_[node]; }
+    double value(std::uint32_t node) const noexcept { return value_[node]; }
+    std::uint32_t size(std::uint32_t node) const noexcept { return size_[node]; }
+    bool is_leaf(std::uint32_t node) const noexcept { return links_[node].left == node; }
 
 private:
     TreeNodes tree(int t) const;
@@ -93,12 +99,11 @@ private:
 
     ForestHeader header_;
     double c_psi_ = 1.0;
-    int walk_depth_ = 0;                // the deepest leaf of any tree
-    std::vector<std::int32_t> roots_;   // n_trees + 1 entries: the last is the node count
-    std::vector<std::int32_t> feature_; // 0 at a leaf
-    std::vector<double> value_;         // +infinity at a leaf
-    std::vector<std::int32_t> left_;    // the node itself at a leaf
-    std::vector<double> path_;          // depth + c(size) at a leaf, 0 elsewhere
+    int walk_depth_ = 0;               // the deepest leaf of any tree
+    std::vector<std::uint32_t> roots_; // n_trees + 1 entries: the last is the node count
+    std::vector<Link> links_;
+    std::vector<double> value_; // +infinity at a leaf
+    std::vector<double> path_;  // depth + c(size) at a leaf, 0 elsewhere
     std::vector<std::uint32_t> size_;
     std::vector<std::uint8_t> depth_;
 };
