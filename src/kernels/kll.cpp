@@ -12,7 +12,9 @@ namespace dmine {
 
 namespace {
 constexpr std::size_t kMinLevelCapacity = 8;
+constexpr std::size_t kEntryCapacity = 1024; // batches the sorting of new values
 constexpr std::size_t kMaxLevels = 64;
+constexpr std::size_t kMaxDepth = 8; // levels kept below the top before sampling starts
 } // namespace
 
 KllSketch::KllSketch(std::uint16_t k, std::uint32_t exact_limit)
@@ -21,10 +23,17 @@ KllSketch::KllSketch(std::uint16_t k, std::uint32_t exact_limit)
     update_trigger();
 }
 
+std::uint64_t KllSketch::flip() {
+    coin_ = mix64(coin_);
+    return coin_;
+}
+
 std::size_t KllSketch::capacity(std::size_t level) const {
     const std::size_t depth = levels_.size() - 1 - level;
     const double cap = std::ceil(k_ * std::pow(2.0 / 3.0, static_cast<double>(depth)));
-    return std::max(kMinLevelCapacity, static_cast<std::size_t>(cap));
+    // A larger capacity never adds error; the wide entry level batches the sorting work.
+    const std::size_t floor = level == entry_ ? kEntryCapacity : kMinLevelCapacity;
+    return std::max(floor, static_cast<std::size_t>(cap));
 }
 
 void KllSketch::update_trigger() {
@@ -41,6 +50,7 @@ void KllSketch::compress() {
         while (h < levels_.size() && levels_[h].size() < capacity(h)) h++;
         if (h == levels_.size()) break;
         compact_level(h);
+        if (levels_.size() - 1 - entry_ > kMaxDepth) raise_entry_level();
         update_trigger();
     }
 }
@@ -51,7 +61,7 @@ void KllSketch::compact_level(std::size_t h) {
         levels_.emplace_back();
     }
     auto &level = levels_[h];
-    if (h == 0) std::sort(level.begin(), level.end()); // level 0 is kept unsorted
+    if (h == entry_) std::sort(level.begin(), level.end());
     // An odd item stays behind so that the level's weight is preserved exactly.
     double leftover = 0;
     const bool odd = level.size() % 2 == 1;
@@ -59,29 +69,58 @@ void KllSketch::compact_level(std::size_t h) {
         leftover = level.back();
         level.pop_back();
     }
-    coin_ = mix64(coin_);
-    const std::size_t offset = coin_ & 1;
+    const std::size_t offset = flip() & 1;
     std::vector<double> promoted;
     promoted.reserve(level.size() / 2);
     for (std::size_t i = offset; i < level.size(); i += 2) promoted.push_back(level[i]);
     size_ -= level.size() - promoted.size();
     level.clear();
     if (odd) level.push_back(leftover);
-    auto &up = levels_[h + 1];
-    const std::size_t middle = up.size();
-    up.insert(up.end(), promoted.begin(), promoted.end());
-    std::inplace_merge(up.begin(), up.begin() + middle, up.end());
+    merge_sorted_into(levels_[h + 1], promoted);
+}
+
+// New values now land one level up, sampled one per block of 2^entry.
+void KllSketch::raise_entry_level() {
+    compact_level(entry_);
+    entry_++;
+    tail_ = 0;
+    schedule_sample();
+}
+
+void KllSketch::schedule_sample() {
+    const std::uint64_t block = std::uint64_t{1} << entry_;
+    const std::uint64_t pick = flip() % block;
+    skip_ = tail_ + pick;
+    tail_ = block - 1 - pick;
+}
+
+void KllSketch::merge_sorted_into(std::vector<double> &level, const std::vector<double> &items) {
+    scratch_.resize(level.size() + items.size());
+    std::merge(level.begin(), level.end(), items.begin(), items.end(), scratch_.begin());
+    level.swap(scratch_);
 }
 
 void KllSketch::merge(const KllSketch &other) {
     if (other.n_ == 0) return;
     while (levels_.size() < other.levels_.size()) levels_.emplace_back();
+    const std::uint32_t entry = std::max(entry_, other.entry_);
+    if (entry != entry_) std::sort(levels_[entry_].begin(), levels_[entry_].end());
     for (std::size_t h = 0; h < other.levels_.size(); h++) {
         auto &mine = levels_[h];
-        const auto &theirs = other.levels_[h];
-        const std::size_t middle = mine.size();
-        mine.insert(mine.end(), theirs.begin(), theirs.end());
-        if (h > 0) std::inplace_merge(mine.begin(), mine.begin() + middle, mine.end());
+        if (h == entry) {
+            mine.insert(mine.end(), other.levels_[h].begin(), other.levels_[h].end());
+        } else if (h == other.entry_) {
+            auto sorted = other.levels_[h];
+            std::sort(sorted.begin(), sorted.end());
+            merge_sorted_into(mine, sorted);
+        } else {
+            merge_sorted_into(mine, other.levels_[h]);
+        }
+    }
+    if (entry != entry_) {
+        entry_ = entry;
+        tail_ = 0;
+        schedule_sample();
     }
     n_ += other.n_;
     size_ += other.size_;
@@ -110,7 +149,10 @@ KllSketch::WeightedItems KllSketch::sorted_items() const {
 
 std::vector<double> KllSketch::quantiles(const std::vector<double> &ps) const {
     std::vector<double> result(ps.size(), std::numeric_limits<double>::quiet_NaN());
-    if (n_ == 0) return result;
+    for (double p : ps)
+        if (!(p >= 0 && p <= 1))
+            fail(ErrorKind::InvalidParameter, "quantile probabilities must lie in [0, 1]");
+    if (size_ == 0) return result;
     const auto items = sorted_items();
     // Each item stands for a block of ranks; its position is the block's centre (0-based), so
     // with unit weights positions are 0, 1, 2, … and this is pandas' linear interpolation.
@@ -123,9 +165,7 @@ std::vector<double> KllSketch::quantiles(const std::vector<double> &ps) const {
     }
     const double last_rank = before - 1;
     for (std::size_t j = 0; j < ps.size(); j++) {
-        const double p = ps[j];
-        if (!(p >= 0 && p <= 1)) fail(ErrorKind::InvalidParameter, "quantile probabilities must lie in [0, 1]");
-        const double target = p * last_rank;
+        const double target = ps[j] * last_rank;
         auto it = std::upper_bound(position.begin(), position.end(), target);
         if (it == position.begin()) {
             result[j] = items.values.front();
@@ -145,6 +185,9 @@ void KllSketch::serialize(ByteWriter &out) const {
     out.put(exact_limit_);
     out.put(n_);
     out.put(coin_);
+    out.put(entry_);
+    out.put(skip_);
+    out.put(tail_);
     out.put<std::uint32_t>(static_cast<std::uint32_t>(levels_.size()));
     for (const auto &level : levels_) out.put_vector(level);
 }
@@ -156,19 +199,27 @@ KllSketch KllSketch::deserialize(ByteReader &in) {
     KllSketch s(k, exact_limit);
     s.n_ = in.get<std::uint64_t>();
     s.coin_ = in.get<std::uint64_t>();
+    s.entry_ = in.get<std::uint32_t>();
+    s.skip_ = in.get<std::uint64_t>();
+    s.tail_ = in.get<std::uint64_t>();
     auto levels = in.get<std::uint32_t>();
-    if (levels == 0 || levels > kMaxLevels) fail(ErrorKind::Corrupted, "corrupted sketch: bad level count");
+    if (levels == 0 || levels > kMaxLevels || s.entry_ >= levels)
+        fail(ErrorKind::Corrupted, "corrupted sketch: bad level count");
+    const std::uint64_t block = std::uint64_t{1} << s.entry_;
+    if (s.skip_ >= 2 * block || s.tail_ >= block) fail(ErrorKind::Corrupted, "corrupted sketch: bad sampler");
     s.levels_.clear();
     s.size_ = 0;
-    std::uint64_t weight = 0;
+    double weight = 0;
     for (std::uint32_t h = 0; h < levels; h++) {
         s.levels_.push_back(in.get_vector<double>());
         s.size_ += s.levels_.back().size();
-        weight += s.levels_.back().size() << h;
-        if (h > 0 && !std::is_sorted(s.levels_.back().begin(), s.levels_.back().end()))
+        weight += std::ldexp(static_cast<double>(s.levels_.back().size()), static_cast<int>(h));
+        if (h != s.entry_ && !std::is_sorted(s.levels_.back().begin(), s.levels_.back().end()))
             fail(ErrorKind::Corrupted, "corrupted sketch: unsorted level");
     }
-    if (weight != s.n_) fail(ErrorKind::Corrupted, "corrupted sketch: weights do not add up");
+    // Sampled blocks make the retained weight differ from the count by about a block per merge.
+    if (weight > 2.0 * (static_cast<double>(s.n_) + static_cast<double>(block)))
+        fail(ErrorKind::Corrupted, "corrupted sketch: weights do not add up");
     s.update_trigger();
     return s;
 }

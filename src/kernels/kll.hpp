@@ -2,8 +2,10 @@
 //
 // Up to `exact_limit` values are kept as they are, and quantiles are then exact (linear
 // interpolation, as pandas and percentile_cont). Beyond, levels of sorted items of weight 2^h
-// are compacted; a quantile's rank is then within ±epsilon(k)·n of the requested rank with
-// probability 99% (epsilon ≈ 0.7% for the default k = 400; see docs/statistics.md).
+// are compacted; once the sketch is deep, its lowest levels are replaced by a sampler that keeps
+// one random value per block of 2^h (the paper's sampler), so most values cost a counter step.
+// A quantile's rank is then within ±epsilon·n of the requested rank with probability 99%
+// (epsilon ≈ 0.7% for the default k = 400; see docs/statistics.md).
 #pragma once
 
 #include "bytes.hpp"
@@ -22,9 +24,17 @@ public:
     KllSketch(std::uint16_t k, std::uint32_t exact_limit);
 
     void add(double x) {
-        levels_[0].push_back(x);
         n_++;
+        if (skip_ > 0) {
+            skip_--;
+            return;
+        }
+        levels_[entry_].push_back(x);
+        if (entry_ > 0) schedule_sample();
         if (++size_ >= trigger_) compress();
+    }
+    void add_block(const double *values, std::size_t count) {
+        for (std::size_t i = 0; i < count; i++) add(values[i]);
     }
     void merge(const KllSketch &other);
 
@@ -52,14 +62,22 @@ private:
     void update_trigger();
     void compress();
     void compact_level(std::size_t level);
+    void raise_entry_level();
+    void schedule_sample();
+    void merge_sorted_into(std::vector<double> &level, const std::vector<double> &items);
+    std::uint64_t flip();
 
     std::uint16_t k_;
     std::uint32_t exact_limit_;
     std::uint64_t n_ = 0;
     std::uint64_t size_ = 0;
     std::uint64_t trigger_ = 0;
-    std::uint64_t coin_ = 0x2545f4914f6cdd1dULL; // state of the compaction coin flips
+    std::uint64_t coin_ = 0x2545f4914f6cdd1dULL; // state of the random choices
+    std::uint32_t entry_ = 0;                    // level where new values land (unsorted)
+    std::uint64_t skip_ = 0;                     // values to pass before the next sampled one
+    std::uint64_t tail_ = 0;                     // values left in the current block after its pick
     std::vector<std::vector<double>> levels_;    // level h holds items of weight 2^h
+    std::vector<double> scratch_;                // reused buffer for merges
 };
 
 } // namespace dmine

@@ -1,7 +1,10 @@
 // Running moments with exact pairwise merge.
 #include "moments.hpp"
 
+#include <Eigen/Core>
+
 #include <cmath>
+#include <algorithm>
 #include <limits>
 
 namespace dmine {
@@ -28,6 +31,31 @@ void Moments::add(double x) {
     m4_ += term1 * delta_n2 * (n * n - 3 * n + 3) + 6 * delta_n2 * m2_ - 4 * delta_n * m3_;
     m3_ += term1 * delta_n * (n - 2) - 3 * delta_n * m2_;
     m2_ += term1;
+}
+
+void Moments::add_block(const double *values, std::size_t count) {
+    if (count == 0) return;
+    Eigen::Map<const Eigen::ArrayXd> x(values, static_cast<Eigen::Index>(count));
+    Moments block;
+    block.n_ = count;
+    block.mean_ = x.mean();
+    block.min_ = x.minCoeff();
+    block.max_ = x.maxCoeff();
+    double m2 = 0, m3 = 0, m4 = 0;
+    // Chunks of fixed size keep the deviations in registers without a heap buffer.
+    constexpr Eigen::Index kChunk = 64;
+    for (Eigen::Index start = 0; start < x.size(); start += kChunk) {
+        const Eigen::Index len = std::min(kChunk, x.size() - start);
+        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d = x.segment(start, len) - block.mean_;
+        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d2 = d.square();
+        m2 += d2.sum();
+        m3 += (d2 * d).sum();
+        m4 += d2.square().sum();
+    }
+    block.m2_ = m2;
+    block.m3_ = m3;
+    block.m4_ = m4;
+    merge(block);
 }
 
 void Moments::merge(const Moments &b) {

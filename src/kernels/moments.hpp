@@ -5,6 +5,7 @@
 
 #include "bytes.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace dmine {
@@ -12,6 +13,8 @@ namespace dmine {
 class Moments {
 public:
     void add(double x);
+    // Add `count` finite values at once: two passes over the block, then an exact merge.
+    void add_block(const double *values, std::size_t count);
     void merge(const Moments &other);
 
     std::uint64_t count() const noexcept { return n_; }

@@ -7,40 +7,61 @@ namespace dmine {
 
 const std::vector<double> kDescribeProbabilities = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 
-void ValueSummary::merge(const ValueSummary &other) {
-    moments.merge(other.moments);
-    sketch.merge(other.sketch);
-    nulls += other.nulls;
-    nans += other.nans;
-    infinities += other.infinities;
+void ValueSummary::flush() {
+    if (buffered_ == 0) return;
+    moments_.add_block(buffer_.data(), buffered_);
+    sketch_.add_block(buffer_.data(), buffered_);
+    buffered_ = 0;
 }
 
-void ValueSummary::serialize(ByteWriter &out) const {
-    moments.serialize(out);
-    sketch.serialize(out);
-    out.put(nulls);
-    out.put(nans);
-    out.put(infinities);
+const Moments &ValueSummary::moments() {
+    flush();
+    return moments_;
+}
+
+const KllSketch &ValueSummary::sketch() {
+    flush();
+    return sketch_;
+}
+
+void ValueSummary::merge(const ValueSummary &other) {
+    flush();
+    moments_.merge(other.moments_);
+    sketch_.merge(other.sketch_);
+    moments_.add_block(other.buffer_.data(), other.buffered_);
+    sketch_.add_block(other.buffer_.data(), other.buffered_);
+    nulls_ += other.nulls_;
+    nans_ += other.nans_;
+    infinities_ += other.infinities_;
+}
+
+void ValueSummary::serialize(ByteWriter &out) {
+    flush();
+    moments_.serialize(out);
+    sketch_.serialize(out);
+    out.put(nulls_);
+    out.put(nans_);
+    out.put(infinities_);
 }
 
 ValueSummary ValueSummary::deserialize(ByteReader &in) {
     ValueSummary s;
-    s.moments = Moments::deserialize(in);
-    s.sketch = KllSketch::deserialize(in);
-    s.nulls = in.get<std::uint64_t>();
-    s.nans = in.get<std::uint64_t>();
-    s.infinities = in.get<std::uint64_t>();
+    s.moments_ = Moments::deserialize(in);
+    s.sketch_ = KllSketch::deserialize(in);
+    s.nulls_ = in.get<std::uint64_t>();
+    s.nans_ = in.get<std::uint64_t>();
+    s.infinities_ = in.get<std::uint64_t>();
     return s;
 }
 
-Description describe(const ValueSummary &s) {
-    const auto &m = s.moments;
+Description describe(ValueSummary &s) {
+    const auto &m = s.moments();
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const bool any = m.count() > 0;
     return Description{m.count(),
-                       s.nulls,
-                       s.nans,
-                       s.infinities,
+                       s.nulls(),
+                       s.nans(),
+                       s.infinities(),
                        any ? m.mean() : nan,
                        m.stddev(),
                        m.variance(),
@@ -48,8 +69,8 @@ Description describe(const ValueSummary &s) {
                        any ? m.max() : nan,
                        m.skewness(),
                        m.kurtosis(),
-                       s.sketch.quantiles(kDescribeProbabilities),
-                       s.sketch.exact()};
+                       s.sketch().quantiles(kDescribeProbabilities),
+                       s.sketch().exact()};
 }
 
 } // namespace dmine

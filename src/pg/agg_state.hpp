@@ -63,7 +63,7 @@ template <typename T> Datum combine_states(FunctionCallInfo fcinfo) {
     PG_RETURN_POINTER(a);
 }
 
-// The standard serialize: T::serialize(ByteWriter&).
+// The standard serialize: T::serialize(ByteWriter&) (may fold buffered input first).
 template <typename T> Datum serialize_state(FunctionCallInfo fcinfo) {
     T *state = reinterpret_cast<T *>(PG_GETARG_POINTER(0));
     ByteWriter out;

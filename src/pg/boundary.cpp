@@ -18,15 +18,25 @@ void _PG_init(void) { dmine::pg::install_interrupt_hook(); }
 namespace dmine::pg {
 namespace {
 
-// A plain record of the error to raise: filled inside catch blocks, raised after them.
+// A plain record of the error to raise: filled inside catch blocks, raised after them. It is
+// static so that the success path pays nothing for it (a backend runs one function at a time).
 struct PendingError {
-    int sqlstate = 0;
-    ErrorData *pg_error = nullptr;
-    bool interrupted = false;
-    char message[1024] = {0};
-    char detail[1024] = {0};
-    char hint[512] = {0};
+    int sqlstate;
+    ErrorData *pg_error;
+    bool interrupted;
+    char message[1024];
+    char detail[1024];
+    char hint[512];
 };
+PendingError pending;
+
+PendingError &reset_pending() {
+    pending.sqlstate = 0;
+    pending.pg_error = nullptr;
+    pending.interrupted = false;
+    pending.message[0] = pending.detail[0] = pending.hint[0] = '\0';
+    return pending;
+}
 
 int sqlstate_of(ErrorKind kind) {
     switch (kind) {
@@ -84,26 +94,25 @@ bool run_pg_try(void (*fn)(void *), void *arg) noexcept {
 void install_interrupt_hook() { set_interrupt_hook(&throw_if_cancel_pending); }
 
 Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {
-    PendingError pending;
     try {
         return body(fcinfo);
     } catch (const PgError &e) {
-        pending.pg_error = e.data();
+        reset_pending().pg_error = e.data();
     } catch (const Error &e) {
-        pending.sqlstate = sqlstate_of(e.kind());
+        reset_pending().sqlstate = sqlstate_of(e.kind());
         copy_text(pending.message, sizeof pending.message, e.what());
         copy_text(pending.detail, sizeof pending.detail, e.detail().c_str());
         copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
     } catch (const Interrupted &) {
-        pending.interrupted = true;
+        reset_pending().interrupted = true;
     } catch (const std::bad_alloc &) {
-        pending.sqlstate = ERRCODE_OUT_OF_MEMORY;
+        reset_pending().sqlstate = ERRCODE_OUT_OF_MEMORY;
         copy_text(pending.message, sizeof pending.message, "out of memory");
     } catch (const std::exception &e) {
-        pending.sqlstate = ERRCODE_INTERNAL_ERROR;
+        reset_pending().sqlstate = ERRCODE_INTERNAL_ERROR;
         copy_text(pending.message, sizeof pending.message, e.what());
     } catch (...) {
-        pending.sqlstate = ERRCODE_INTERNAL_ERROR;
+        reset_pending().sqlstate = ERRCODE_INTERNAL_ERROR;
         copy_text(pending.message, sizeof pending.message, "unknown C++ exception");
     }
     raise(function_name, pending);

@@ -20,7 +20,7 @@ struct SummaryState {
     std::int32_t bins = 0;             // dm_histogram
 
     void merge(const SummaryState &other) { summary.merge(other.summary); }
-    void serialize(ByteWriter &out) const {
+    void serialize(ByteWriter &out) {
         summary.serialize(out);
         out.put_vector(probabilities);
         out.put(bins);
@@ -91,7 +91,7 @@ DMINE_FUNCTION(dm_summary_deserialize) { return deserialize_state<SummaryState>(
 // The dmine.stats row: counts, moments, describe() quantiles.
 DMINE_FUNCTION(dm_stats_final) {
     SummaryState empty;
-    const auto *state = state_or_null<SummaryState>(fcinfo, 0);
+    auto *state = state_or_null<SummaryState>(fcinfo, 0);
     const auto d = describe(state ? state->summary : empty.summary);
     constexpr int kFields = 19;
     Datum values[kFields];
@@ -116,17 +116,17 @@ DMINE_FUNCTION(dm_stats_final) {
 
 // float8[] of the requested quantiles; NULL when no finite value was seen.
 DMINE_FUNCTION(dm_quantiles_final) {
-    const auto *state = state_or_null<SummaryState>(fcinfo, 0);
-    if (!state || state->summary.moments.count() == 0) PG_RETURN_NULL();
-    auto qs = state->summary.sketch.quantiles(state->probabilities);
+    auto *state = state_or_null<SummaryState>(fcinfo, 0);
+    if (!state || state->summary.moments().count() == 0) PG_RETURN_NULL();
+    auto qs = state->summary.sketch().quantiles(state->probabilities);
     PG_RETURN_ARRAYTYPE_P(make_float8_array(qs.data(), static_cast<int>(qs.size())));
 }
 
 // dmine.histogram over the observed range; NULL when no finite value was seen.
 DMINE_FUNCTION(dm_histogram_final) {
-    const auto *state = state_or_null<SummaryState>(fcinfo, 0);
-    if (!state || state->summary.moments.count() == 0) PG_RETURN_NULL();
-    const auto &m = state->summary.moments;
-    auto h = histogram_from_sketch(state->summary.sketch, m.min(), m.max(), state->bins);
+    auto *state = state_or_null<SummaryState>(fcinfo, 0);
+    if (!state || state->summary.moments().count() == 0) PG_RETURN_NULL();
+    const auto &m = state->summary.moments();
+    auto h = histogram_from_sketch(state->summary.sketch(), m.min(), m.max(), state->bins);
     return make_histogram_row(fcinfo, h);
 }

@@ -99,6 +99,20 @@ TEST(StatsKll, ExactModeMatchesLinearInterpolation) {
     for (std::size_t i = 0; i < ps.size(); i++) EXPECT_DOUBLE_EQ(q[i], linear_quantile(v, ps[i]));
 }
 
+TEST(StatsMoments, BlockUpdatesMatchSingleUpdates) {
+    auto v = lognormal_values(1000, 9);
+    Moments one, block;
+    for (double x : v) one.add(x);
+    block.add_block(v.data(), 300);
+    block.add_block(v.data() + 300, 700);
+    EXPECT_NEAR(block.mean(), one.mean(), 1e-12 * one.mean());
+    EXPECT_NEAR(block.variance(), one.variance(), 1e-9 * one.variance());
+    EXPECT_NEAR(block.skewness(), one.skewness(), 1e-8);
+    EXPECT_NEAR(block.kurtosis(), one.kurtosis(), 1e-7);
+    EXPECT_EQ(block.min(), one.min());
+    EXPECT_EQ(block.max(), one.max());
+}
+
 TEST(StatsKll, SketchRankErrorWithinBound) {
     const std::size_t n = 1000000;
     auto v = lognormal_values(n, 4);
@@ -200,6 +214,9 @@ TEST(StatsValueSummary, NonFiniteCountedApart) {
     EXPECT_EQ(d.nans, 1u);
     EXPECT_EQ(d.infinities, 2u);
     EXPECT_EQ(d.nulls, 1u);
+    ValueSummary copy = s;
+    s.merge(copy); // buffered values of both sides are kept
+    EXPECT_EQ(describe(s).count, 6u);
     EXPECT_DOUBLE_EQ(d.mean, 2.0);
     EXPECT_DOUBLE_EQ(d.quantiles[3], 2.0);
 }

@@ -1,0 +1,63 @@
+"""Helpers shared by dmine's benchmarks: connections, timing, and ratio tables."""
+import os
+import statistics
+import time
+
+import psycopg2
+
+
+def connect():
+    """A connection from the libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE)."""
+    conn = psycopg2.connect("")
+    conn.autocommit = True
+    return conn
+
+
+def execute(conn, sql, params=None):
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else None
+
+
+def timed(fn, repeat=3):
+    """Median wall time of fn() over `repeat` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def time_sql(conn, sql, repeat=3, settings=None):
+    """Median time of a query under the given session settings."""
+    for name, value in (settings or {}).items():
+        execute(conn, f"SET {name} = {value}")
+    try:
+        return timed(lambda: execute(conn, sql), repeat)
+    finally:
+        for name in (settings or {}):
+            execute(conn, f"RESET {name}")
+
+
+SERIAL = {"max_parallel_workers_per_gather": 0}
+PARALLEL_2 = {
+    "max_parallel_workers_per_gather": 2,
+    "parallel_setup_cost": 0,
+    "parallel_tuple_cost": 0,
+    "min_parallel_table_scan_size": 0,
+}
+
+
+def report(title, rows):
+    """Print rows of (label, seconds, baseline seconds, goal text)."""
+    print(f"\n{title}")
+    print(f"{'measure':58} {'time':>9} {'baseline':>9} {'ratio':>7}  goal")
+    for label, seconds, baseline, goal in rows:
+        ratio = seconds / baseline if baseline else float("nan")
+        print(f"{label:58} {seconds:8.3f}s {baseline:8.3f}s {ratio:6.2f}x  {goal}")
+
+
+def scale(default):
+    """Row count, overridable with DMINE_BENCH_ROWS for a quick run."""
+    return int(os.environ.get("DMINE_BENCH_ROWS", default))
