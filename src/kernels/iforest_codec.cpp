@@ -89,6 +89,7 @@ ForestHeader header_from_json(const json &j) {
         static_cast<int>(integer_member(j, "sample_size", kMinSampleSize, kMaxSampleSize));
     h.max_depth = static_cast<int>(integer_member(j, "max_depth", 1, kMaxDepthLimit));
     h.rows_seen = static_cast<std::uint64_t>(integer_member(j, "rows_seen", 2, INT64_MAX));
+    h.nulls_skipped = static_cast<std::uint64_t>(integer_member(j, "nulls_skipped", 0, INT64_MAX));
     h.seed = static_cast<std::uint64_t>(integer_member(j, "seed", 0, INT64_MAX));
     const json &c = member(j, "contamination");
     if (c.is_string() && c.get<std::string>() == "auto")
@@ -110,6 +111,7 @@ json header_to_json(const ForestHeader &h) {
     j["sample_size"] = h.sample_size;
     j["max_depth"] = h.max_depth;
     j["rows_seen"] = h.rows_seen;
+    j["nulls_skipped"] = h.nulls_skipped;
     j["seed"] = h.seed;
     j["contamination"] = h.contamination < 0.0 ? json("auto") : json(h.contamination);
     j["threshold"] = h.threshold;
@@ -125,6 +127,7 @@ std::vector<std::uint8_t> Forest::encode() const {
     out.put<std::int32_t>(header_.sample_size);
     out.put<std::int32_t>(header_.max_depth);
     out.put<std::uint64_t>(header_.rows_seen);
+    out.put<std::uint64_t>(header_.nulls_skipped);
     out.put<std::uint64_t>(header_.seed);
     out.put<double>(header_.contamination);
     out.put<double>(header_.threshold);
@@ -147,6 +150,7 @@ Forest Forest::decode(const void *data, std::size_t size) {
     h.sample_size = in.get<std::int32_t>();
     h.max_depth = in.get<std::int32_t>();
     h.rows_seen = in.get<std::uint64_t>();
+    h.nulls_skipped = in.get<std::uint64_t>();
     h.seed = in.get<std::uint64_t>();
     h.contamination = in.get<double>();
     h.threshold = in.get<double>();

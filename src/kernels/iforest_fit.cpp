@@ -146,6 +146,7 @@ Forest fit(const SamplePool &pool) {
     header.sample_size = psi;
     header.max_depth = options.max_depth > 0 ? options.max_depth : default_max_depth(psi);
     header.rows_seen = pool.rows_seen();
+    header.nulls_skipped = pool.nulls_skipped();
     header.seed = options.seed;
     header.contamination = options.contamination;
 

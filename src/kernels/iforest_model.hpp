@@ -37,6 +37,7 @@ struct ForestHeader {
     int sample_size = 0; // ψ, rows per tree
     int max_depth = 0;
     std::uint64_t rows_seen = 0;
+    std::uint64_t nulls_skipped = 0; // NULL feature arrays left out of the fit
     std::uint64_t seed = 0;
     double contamination = -1.0; // < 0: 'auto'
     double threshold = 0.5;      // a row is an anomaly when its score exceeds it

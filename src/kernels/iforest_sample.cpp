@@ -74,6 +74,7 @@ void SamplePool::merge(const SamplePool &other) {
     for (const Entry &e : other.keys_)
         offer(e.key, other.values_.data() + std::size_t(e.slot) * dim_);
     rows_seen_ += other.rows_seen_;
+    nulls_skipped_ += other.nulls_skipped_;
 }
 
 std::vector<double> SamplePool::rows_by_key() const {
@@ -98,6 +99,7 @@ void SamplePool::serialize(ByteWriter &out) const {
     out.put<std::int32_t>(dim_);
     out.put<std::uint64_t>(stream_base_);
     out.put<std::uint64_t>(rows_seen_);
+    out.put<std::uint64_t>(nulls_skipped_);
     out.put<std::uint64_t>(keys_drawn_);
     std::vector<Entry> order(keys_);
     std::sort(order.begin(), order.end());
@@ -135,6 +137,7 @@ SamplePool SamplePool::deserialize(ByteReader &in) {
     SamplePool pool(options, dim);
     pool.stream_base_ = in.get<std::uint64_t>();
     pool.rows_seen_ = in.get<std::uint64_t>();
+    pool.nulls_skipped_ = in.get<std::uint64_t>();
     pool.keys_drawn_ = in.get<std::uint64_t>();
     auto keys = in.get_vector<std::uint64_t>(pool.capacity_);
     auto rows = in.get_vector<double>(std::uint64_t(keys.size()) * dim);

@@ -23,6 +23,8 @@ public:
     // Offer one row of `dim` values; NaN or infinity fails with ErrorKind::Data, another
     // length with ErrorKind::DimensionMismatch.
     void add(const double *row, int dim);
+    // Count `count` NULL rows, skipped by the fit.
+    void add_nulls(std::uint64_t count) { nulls_skipped_ += count; }
     // Keep the smallest keys of this pool and `other` (same options and dimension).
     void merge(const SamplePool &other);
 
@@ -32,6 +34,7 @@ public:
     const Options &options() const noexcept { return options_; }
     int dim() const noexcept { return dim_; }
     std::uint64_t rows_seen() const noexcept { return rows_seen_; }
+    std::uint64_t nulls_skipped() const noexcept { return nulls_skipped_; }
     std::size_t size() const noexcept { return keys_.size(); }
     std::size_t capacity() const noexcept { return capacity_; }
 
@@ -52,6 +55,7 @@ private:
     std::size_t capacity_;
     std::uint64_t stream_base_;
     std::uint64_t rows_seen_ = 0;
+    std::uint64_t nulls_skipped_ = 0;
     std::uint64_t keys_drawn_ = 0;
     std::vector<Entry> keys_;    // max-heap on key: the top is the first to leave
     std::vector<double> values_; // slot-major rows

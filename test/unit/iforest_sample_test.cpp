@@ -75,6 +75,10 @@ TEST(IforestSample, MergeOrderDoesNotMatter) {
     cba.merge(a);
     EXPECT_EQ(abc.rows_by_key(), cba.rows_by_key());
     EXPECT_EQ(abc.rows_seen(), 760u);
+    b.add_nulls(2);
+    c.add_nulls(3);
+    c.merge(b);
+    EXPECT_EQ(c.nulls_skipped(), 5u);
     EXPECT_EQ(fit(abc).to_json(), fit(cba).to_json());
 }
 
@@ -83,6 +87,7 @@ TEST(IforestSample, SerialiseRoundTrip) {
     options.contamination = 0.02;
     options.seed = 99;
     SamplePool pool = testing::pool_of(sequence(0, 900), 3, options, 4);
+    pool.add_nulls(5);
     ByteWriter out;
     pool.serialize(out);
     ByteReader in(out.bytes().data(), out.bytes().size());
@@ -93,6 +98,8 @@ TEST(IforestSample, SerialiseRoundTrip) {
     EXPECT_EQ(again.bytes(), out.bytes());
     EXPECT_EQ(back.rows_seen(), 300u);
     EXPECT_EQ(back.dim(), 3);
+    EXPECT_EQ(back.nulls_skipped(), 5u);
+    EXPECT_EQ(fit(back).header().nulls_skipped, 5u);
     EXPECT_EQ(fit(back).to_json(), fit(pool).to_json());
     // Adding after a round trip continues the same key stream.
     double row[3] = {1, 2, 3};

@@ -1,0 +1,44 @@
+// The dmine.iforest_model type: JSON text input/output, sealed binary receive/send.
+#include "agg_state.hpp"
+#include "iforest_model.hpp"
+#include "model_cache.hpp"
+
+extern "C" {
+#include "lib/stringinfo.h"
+}
+
+#include <string>
+
+using namespace dmine;
+using namespace dmine::pg;
+using dmine::iforest::Forest;
+
+// Text input: the JSON written by the output function, validated tree by tree (22P02).
+DMINE_FUNCTION(iforest_model_in) {
+    const char *text = PG_GETARG_CSTRING(0);
+    Forest forest = Forest::from_json(text);
+    PG_RETURN_POINTER(make_bytea(forest.encode()));
+}
+
+DMINE_FUNCTION(iforest_model_out) {
+    auto [data, size] = model_bytes(fcinfo, 0);
+    std::string json = Forest::decode(data, size).to_json();
+    PG_RETURN_CSTRING(pg_call([&] { return pstrdup(json.c_str()); }));
+}
+
+// Binary input: the sealed bytes, fully validated (22P03).
+DMINE_FUNCTION(iforest_model_recv) {
+    auto *buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
+    const char *data = buf->data + buf->cursor;
+    std::size_t size = static_cast<std::size_t>(buf->len - buf->cursor);
+    Forest::decode(data, size);
+    std::vector<std::uint8_t> bytes(data, data + size);
+    buf->cursor = buf->len;
+    PG_RETURN_POINTER(make_bytea(bytes));
+}
+
+DMINE_FUNCTION(iforest_model_send) {
+    auto [data, size] = model_bytes(fcinfo, 0);
+    const auto *p = static_cast<const std::uint8_t *>(data);
+    PG_RETURN_BYTEA_P(make_bytea(std::vector<std::uint8_t>(p, p + size)));
+}
