@@ -85,7 +85,8 @@ CoMoments CoMoments::deserialize(ByteReader &in) {
     CoMoments m(d);
     m.n_ = in.get<std::uint64_t>();
     auto mean = in.get_vector<double>(static_cast<std::uint64_t>(d));
-    if (mean.size() != static_cast<std::size_t>(d)) fail(ErrorKind::Corrupted, "corrupted state: bad mean");
+    if (mean.size() != static_cast<std::size_t>(d))
+        fail(ErrorKind::Corrupted, "corrupted state: bad mean");
     for (int i = 0; i < d; i++) m.mean_(i) = mean[i];
     for (int j = 0; j < d; j++)
         for (int i = j; i < d; i++) m.c_(i, j) = in.get<double>();

@@ -39,8 +39,8 @@ public:
     const char *what() const noexcept override { return "computation interrupted"; }
 };
 
-[[noreturn]] inline void fail(ErrorKind kind, const std::string &message,
-                              std::string detail = {}, std::string hint = {}) {
+[[noreturn]] inline void fail(ErrorKind kind, const std::string &message, std::string detail = {},
+                              std::string hint = {}) {
     throw Error(kind, message, std::move(detail), std::move(hint));
 }
 

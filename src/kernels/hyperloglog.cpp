@@ -31,14 +31,18 @@ double HyperLogLog::estimate() const {
     return raw;
 }
 
-void HyperLogLog::serialize(ByteWriter &out) const { out.put_array(registers_.data(), registers_.size()); }
+void HyperLogLog::serialize(ByteWriter &out) const {
+    out.put_array(registers_.data(), registers_.size());
+}
 
 HyperLogLog HyperLogLog::deserialize(ByteReader &in) {
     HyperLogLog h;
     auto registers = in.get_vector<std::uint8_t>(kRegisters);
-    if (registers.size() != kRegisters) fail(ErrorKind::Corrupted, "corrupted state: bad register count");
+    if (registers.size() != kRegisters)
+        fail(ErrorKind::Corrupted, "corrupted state: bad register count");
     for (std::size_t i = 0; i < kRegisters; i++) {
-        if (registers[i] > 64 - kPrecision + 1) fail(ErrorKind::Corrupted, "corrupted state: bad register");
+        if (registers[i] > 64 - kPrecision + 1)
+            fail(ErrorKind::Corrupted, "corrupted state: bad register");
         h.registers_[i] = registers[i];
     }
     return h;

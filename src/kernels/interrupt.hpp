@@ -11,7 +11,9 @@ inline InterruptHook &interrupt_hook() {
     return hook;
 }
 
-inline void set_interrupt_hook(InterruptHook hook) { interrupt_hook() = hook; }
+inline void set_interrupt_hook(InterruptHook hook) {
+    interrupt_hook() = hook;
+}
 
 // Give the host a chance to cancel; cheap enough to call every few thousand operations.
 inline void check_interrupts() {

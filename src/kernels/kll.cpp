@@ -19,7 +19,8 @@ constexpr std::size_t kMaxDepth = 8; // levels kept below the top before samplin
 
 KllSketch::KllSketch(std::uint16_t k, std::uint32_t exact_limit)
     : k_(k), exact_limit_(exact_limit), levels_(1) {
-    if (k < kMinLevelCapacity) fail(ErrorKind::InvalidParameter, "sketch size k must be at least 8");
+    if (k < kMinLevelCapacity)
+        fail(ErrorKind::InvalidParameter, "sketch size k must be at least 8");
     update_trigger();
 }
 
@@ -206,7 +207,8 @@ KllSketch KllSketch::deserialize(ByteReader &in) {
     if (levels == 0 || levels > kMaxLevels || s.entry_ >= levels)
         fail(ErrorKind::Corrupted, "corrupted sketch: bad level count");
     const std::uint64_t block = std::uint64_t{1} << s.entry_;
-    if (s.skip_ >= 2 * block || s.tail_ >= block) fail(ErrorKind::Corrupted, "corrupted sketch: bad sampler");
+    if (s.skip_ >= 2 * block || s.tail_ >= block)
+        fail(ErrorKind::Corrupted, "corrupted sketch: bad sampler");
     s.levels_.clear();
     s.size_ = 0;
     double weight = 0;

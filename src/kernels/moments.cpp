@@ -46,7 +46,8 @@ void Moments::add_block(const double *values, std::size_t count) {
     constexpr Eigen::Index kChunk = 64;
     for (Eigen::Index start = 0; start < x.size(); start += kChunk) {
         const Eigen::Index len = std::min(kChunk, x.size() - start);
-        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d = x.segment(start, len) - block.mean_;
+        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d =
+            x.segment(start, len) - block.mean_;
         Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d2 = d.square();
         m2 += d2.sum();
         m3 += (d2 * d).sum();
@@ -87,7 +88,9 @@ double Moments::variance() const noexcept {
     return n_ < 2 ? kNaN : m2_ / static_cast<double>(n_ - 1);
 }
 
-double Moments::stddev() const noexcept { return std::sqrt(variance()); }
+double Moments::stddev() const noexcept {
+    return std::sqrt(variance());
+}
 
 double Moments::skewness() const noexcept {
     if (n_ < 3 || m2_ == 0) return kNaN;

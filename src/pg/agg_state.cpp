@@ -28,8 +28,8 @@ bytea *make_bytea(const std::vector<std::uint8_t> &bytes) {
     if (bytes.size() > MaxAllocSize - VARHDRSZ)
         fail(ErrorKind::InvalidParameter, "state too large to serialize",
              "The serialized state exceeds 1 GB.");
-    auto *result = static_cast<bytea *>(
-        palloc_extended(bytes.size() + VARHDRSZ, MCXT_ALLOC_NO_OOM));
+    auto *result =
+        static_cast<bytea *>(palloc_extended(bytes.size() + VARHDRSZ, MCXT_ALLOC_NO_OOM));
     if (!result) throw std::bad_alloc();
     SET_VARSIZE(result, bytes.size() + VARHDRSZ);
     if (!bytes.empty()) std::memcpy(VARDATA(result), bytes.data(), bytes.size());

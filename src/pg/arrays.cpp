@@ -13,8 +13,7 @@ Float8Array float8_array_arg(FunctionCallInfo fcinfo, int argno, const char *wha
     if (ARR_ELEMTYPE(array) != FLOAT8OID)
         fail(ErrorKind::InvalidParameter, std::string(what) + " must be a float8[] array");
     if (ARR_NDIM(array) > 1)
-        fail(ErrorKind::DimensionMismatch,
-             std::string(what) + " must be a one-dimensional array",
+        fail(ErrorKind::DimensionMismatch, std::string(what) + " must be a one-dimensional array",
              "Got an array of " + std::to_string(ARR_NDIM(array)) + " dimensions.");
     int count = ARR_NDIM(array) == 0 ? 0 : ARR_DIMS(array)[0];
     if (ARR_HASNULL(array)) {

@@ -13,7 +13,9 @@ PG_MODULE_MAGIC;
 void _PG_init(void);
 }
 
-void _PG_init(void) { dmine::pg::install_interrupt_hook(); }
+void _PG_init(void) {
+    dmine::pg::install_interrupt_hook();
+}
 
 namespace dmine::pg {
 namespace {
@@ -40,13 +42,20 @@ PendingError &reset_pending() {
 
 int sqlstate_of(ErrorKind kind) {
     switch (kind) {
-    case ErrorKind::InvalidParameter: return ERRCODE_INVALID_PARAMETER_VALUE;
-    case ErrorKind::NullValue: return ERRCODE_NULL_VALUE_NOT_ALLOWED;
-    case ErrorKind::DimensionMismatch: return ERRCODE_ARRAY_SUBSCRIPT_ERROR;
-    case ErrorKind::Data: return ERRCODE_DATA_EXCEPTION;
-    case ErrorKind::InvalidText: return ERRCODE_INVALID_TEXT_REPRESENTATION;
-    case ErrorKind::Corrupted: return ERRCODE_INVALID_BINARY_REPRESENTATION;
-    case ErrorKind::Internal: return ERRCODE_INTERNAL_ERROR;
+    case ErrorKind::InvalidParameter:
+        return ERRCODE_INVALID_PARAMETER_VALUE;
+    case ErrorKind::NullValue:
+        return ERRCODE_NULL_VALUE_NOT_ALLOWED;
+    case ErrorKind::DimensionMismatch:
+        return ERRCODE_ARRAY_SUBSCRIPT_ERROR;
+    case ErrorKind::Data:
+        return ERRCODE_DATA_EXCEPTION;
+    case ErrorKind::InvalidText:
+        return ERRCODE_INVALID_TEXT_REPRESENTATION;
+    case ErrorKind::Corrupted:
+        return ERRCODE_INVALID_BINARY_REPRESENTATION;
+    case ErrorKind::Internal:
+        return ERRCODE_INTERNAL_ERROR;
     }
     return ERRCODE_INTERNAL_ERROR;
 }
@@ -59,11 +68,14 @@ void copy_text(char *dst, std::size_t size, const char *src) {
     if (e.pg_error) ReThrowError(e.pg_error);
     if (e.interrupted) {
         CHECK_FOR_INTERRUPTS();
-        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling statement due to interrupt")));
+        ereport(ERROR,
+                (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling statement due to interrupt")));
     }
-    ereport(ERROR, (errcode(e.sqlstate), errmsg("%s", e.message),
-                    e.detail[0] ? errdetail("%s", e.detail) : 0, e.hint[0] ? errhint("%s", e.hint) : 0,
-                    e.sqlstate == ERRCODE_INTERNAL_ERROR ? errcontext("dmine function %s", function_name) : 0));
+    ereport(ERROR,
+            (errcode(e.sqlstate), errmsg("%s", e.message),
+             e.detail[0] ? errdetail("%s", e.detail) : 0, e.hint[0] ? errhint("%s", e.hint) : 0,
+             e.sqlstate == ERRCODE_INTERNAL_ERROR ? errcontext("dmine function %s", function_name)
+                                                  : 0));
     pg_unreachable();
 }
 
@@ -91,7 +103,9 @@ bool run_pg_try(void (*fn)(void *), void *arg) noexcept {
     return ok;
 }
 
-void install_interrupt_hook() { set_interrupt_hook(&throw_if_cancel_pending); }
+void install_interrupt_hook() {
+    set_interrupt_hook(&throw_if_cancel_pending);
+}
 
 Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {
     try {

@@ -21,7 +21,9 @@ class PgError : public std::exception {
 public:
     explicit PgError(ErrorData *data) : data_(data) {}
     ErrorData *data() const noexcept { return data_; }
-    const char *what() const noexcept override { return data_ && data_->message ? data_->message : "PostgreSQL error"; }
+    const char *what() const noexcept override {
+        return data_ && data_->message ? data_->message : "PostgreSQL error";
+    }
 
 private:
     ErrorData *data_;
@@ -69,6 +71,8 @@ void install_interrupt_hook();
     static Datum name##_body(FunctionCallInfo fcinfo);                                             \
     extern "C" {                                                                                   \
     PG_FUNCTION_INFO_V1(name);                                                                     \
-    Datum name(PG_FUNCTION_ARGS) { return dmine::pg::call_guarded(#name, name##_body, fcinfo); }  \
+    Datum name(PG_FUNCTION_ARGS) {                                                                 \
+        return dmine::pg::call_guarded(#name, name##_body, fcinfo);                                \
+    }                                                                                              \
     }                                                                                              \
     static Datum name##_body(FunctionCallInfo fcinfo)

@@ -39,17 +39,20 @@ Float8Array checked_vector(FunctionCallInfo fcinfo, int expected) {
     if (x.size == 0) fail(ErrorKind::DimensionMismatch, "feature vector must not be empty");
     if (expected > 0 && x.size != expected)
         fail(ErrorKind::DimensionMismatch, "feature vectors have different lengths",
-             "Expected " + std::to_string(expected) + " elements, got " + std::to_string(x.size) + ".");
+             "Expected " + std::to_string(expected) + " elements, got " + std::to_string(x.size) +
+                 ".");
     if (int pos = first_nonfinite(x))
-        fail(ErrorKind::Data, "feature vector has NaN or infinity at position " + std::to_string(pos),
-             {}, "Filter such rows out, or replace the values.");
+        fail(ErrorKind::Data,
+             "feature vector has NaN or infinity at position " + std::to_string(pos), {},
+             "Filter such rows out, or replace the values.");
     return x;
 }
 
 Datum matrix_result(FunctionCallInfo fcinfo, bool correlation) {
     const auto *state = state_or_null<CorrState>(fcinfo, 0);
     if (!state || state->moments.count() == 0) PG_RETURN_NULL();
-    const Eigen::MatrixXd m = correlation ? state->moments.correlation() : state->moments.covariance();
+    const Eigen::MatrixXd m =
+        correlation ? state->moments.correlation() : state->moments.covariance();
     // Eigen is column-major; the SQL matrix is row-major (symmetric anyway).
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = m;
     PG_RETURN_ARRAYTYPE_P(make_float8_matrix(rows.data(), int(rows.rows()), int(rows.cols())));
@@ -70,8 +73,18 @@ DMINE_FUNCTION(dm_corr_accum) {
     PG_RETURN_POINTER(state);
 }
 
-DMINE_FUNCTION(dm_corr_combine) { return combine_states<CorrState>(fcinfo); }
-DMINE_FUNCTION(dm_corr_serialize) { return serialize_state<CorrState>(fcinfo); }
-DMINE_FUNCTION(dm_corr_deserialize) { return deserialize_state<CorrState>(fcinfo); }
-DMINE_FUNCTION(dm_corr_final) { return matrix_result(fcinfo, true); }
-DMINE_FUNCTION(dm_cov_final) { return matrix_result(fcinfo, false); }
+DMINE_FUNCTION(dm_corr_combine) {
+    return combine_states<CorrState>(fcinfo);
+}
+DMINE_FUNCTION(dm_corr_serialize) {
+    return serialize_state<CorrState>(fcinfo);
+}
+DMINE_FUNCTION(dm_corr_deserialize) {
+    return deserialize_state<CorrState>(fcinfo);
+}
+DMINE_FUNCTION(dm_corr_final) {
+    return matrix_result(fcinfo, true);
+}
+DMINE_FUNCTION(dm_cov_final) {
+    return matrix_result(fcinfo, false);
+}

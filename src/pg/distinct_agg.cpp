@@ -28,10 +28,12 @@ FmgrInfo *hash_function(FunctionCallInfo fcinfo) {
     return pg_call([&] {
         TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
         if (!OidIsValid(entry->hash_extended_proc))
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
-                            errmsg("could not identify a hash function for type %s", format_type_be(type)),
-                            errhint("Cast the value to text.")));
-        auto *finfo = static_cast<FmgrInfo *>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(FmgrInfo)));
+            ereport(ERROR,
+                    (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                     errmsg("could not identify a hash function for type %s", format_type_be(type)),
+                     errhint("Cast the value to text.")));
+        auto *finfo =
+            static_cast<FmgrInfo *>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(FmgrInfo)));
         fmgr_info_copy(finfo, &entry->hash_extended_proc_finfo, fcinfo->flinfo->fn_mcxt);
         fcinfo->flinfo->fn_extra = finfo;
         return finfo;
@@ -54,9 +56,15 @@ DMINE_FUNCTION(dm_distinct_accum) {
     PG_RETURN_POINTER(state);
 }
 
-DMINE_FUNCTION(dm_distinct_combine) { return combine_states<DistinctState>(fcinfo); }
-DMINE_FUNCTION(dm_distinct_serialize) { return serialize_state<DistinctState>(fcinfo); }
-DMINE_FUNCTION(dm_distinct_deserialize) { return deserialize_state<DistinctState>(fcinfo); }
+DMINE_FUNCTION(dm_distinct_combine) {
+    return combine_states<DistinctState>(fcinfo);
+}
+DMINE_FUNCTION(dm_distinct_serialize) {
+    return serialize_state<DistinctState>(fcinfo);
+}
+DMINE_FUNCTION(dm_distinct_deserialize) {
+    return deserialize_state<DistinctState>(fcinfo);
+}
 
 DMINE_FUNCTION(dm_distinct_final) {
     const auto *state = state_or_null<DistinctState>(fcinfo, 0);

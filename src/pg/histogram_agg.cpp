@@ -13,7 +13,8 @@ Datum make_histogram_row(FunctionCallInfo fcinfo, const Histogram &h) {
     std::vector<std::int64_t> counts(h.counts.begin(), h.counts.end());
     Datum values[5];
     bool nulls[5] = {};
-    values[0] = PointerGetDatum(make_float8_array(h.edges.data(), static_cast<int>(h.edges.size())));
+    values[0] =
+        PointerGetDatum(make_float8_array(h.edges.data(), static_cast<int>(h.edges.size())));
     values[1] = PointerGetDatum(make_int64_array(counts.data(), static_cast<int>(counts.size())));
     values[2] = Int64GetDatum(static_cast<int64>(h.below));
     values[3] = Int64GetDatum(static_cast<int64>(h.above));
@@ -58,7 +59,8 @@ DMINE_FUNCTION(dm_histogram_fixed_accum) {
     auto *state = state_arg<FixedState>(fcinfo, [&] {
         for (int arg = 2; arg <= 4; arg++)
             if (PG_ARGISNULL(arg)) fail(ErrorKind::NullValue, "bins and bounds must not be NULL");
-        return FixedState{FixedHistogram(PG_GETARG_INT32(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4))};
+        return FixedState{
+            FixedHistogram(PG_GETARG_INT32(2), PG_GETARG_FLOAT8(3), PG_GETARG_FLOAT8(4))};
     });
     if (PG_ARGISNULL(1)) {
         state->nulls++;
@@ -72,9 +74,15 @@ DMINE_FUNCTION(dm_histogram_fixed_accum) {
     PG_RETURN_POINTER(state);
 }
 
-DMINE_FUNCTION(dm_histogram_fixed_combine) { return combine_states<FixedState>(fcinfo); }
-DMINE_FUNCTION(dm_histogram_fixed_serialize) { return serialize_state<FixedState>(fcinfo); }
-DMINE_FUNCTION(dm_histogram_fixed_deserialize) { return deserialize_state<FixedState>(fcinfo); }
+DMINE_FUNCTION(dm_histogram_fixed_combine) {
+    return combine_states<FixedState>(fcinfo);
+}
+DMINE_FUNCTION(dm_histogram_fixed_serialize) {
+    return serialize_state<FixedState>(fcinfo);
+}
+DMINE_FUNCTION(dm_histogram_fixed_deserialize) {
+    return deserialize_state<FixedState>(fcinfo);
+}
 
 DMINE_FUNCTION(dm_histogram_fixed_final) {
     const auto *state = state_or_null<FixedState>(fcinfo, 0);

@@ -3,7 +3,6 @@
 
 #include "agg_state.hpp"
 
-
 #include <cstring>
 
 namespace dmine::pg {
@@ -28,11 +27,14 @@ std::vector<std::uint8_t> model_identity(FunctionCallInfo fcinfo, int argno) {
 }
 
 std::pair<const void *, std::size_t> model_bytes(FunctionCallInfo fcinfo, int argno) {
-    struct varlena *value = pg_call([&] { return PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno)); });
+    struct varlena *value =
+        pg_call([&] { return PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno)); });
     return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
 }
 
-void *cache_slot(FunctionCallInfo fcinfo) { return fcinfo->flinfo->fn_extra; }
+void *cache_slot(FunctionCallInfo fcinfo) {
+    return fcinfo->flinfo->fn_extra;
+}
 
 void set_cache_slot(FunctionCallInfo fcinfo, void *slot, void (*deleter)(void *)) {
     delete_on_reset(fcinfo->flinfo->fn_mcxt, slot, deleter);

@@ -44,7 +44,8 @@ void accumulate(SummaryState *state, FunctionCallInfo fcinfo) {
 std::vector<double> probabilities_arg(FunctionCallInfo fcinfo, int argno) {
     if (PG_ARGISNULL(argno)) fail(ErrorKind::NullValue, "quantile probabilities must not be NULL");
     auto array = float8_array_arg(fcinfo, argno, "quantile probabilities");
-    if (array.size == 0) fail(ErrorKind::InvalidParameter, "quantile probabilities must not be empty");
+    if (array.size == 0)
+        fail(ErrorKind::InvalidParameter, "quantile probabilities must not be empty");
     std::vector<double> ps(array.data, array.data + array.size);
     for (double p : ps)
         if (!(p >= 0 && p <= 1))
@@ -84,9 +85,15 @@ DMINE_FUNCTION(dm_histogram_accum) {
     PG_RETURN_POINTER(state);
 }
 
-DMINE_FUNCTION(dm_summary_combine) { return combine_states<SummaryState>(fcinfo); }
-DMINE_FUNCTION(dm_summary_serialize) { return serialize_state<SummaryState>(fcinfo); }
-DMINE_FUNCTION(dm_summary_deserialize) { return deserialize_state<SummaryState>(fcinfo); }
+DMINE_FUNCTION(dm_summary_combine) {
+    return combine_states<SummaryState>(fcinfo);
+}
+DMINE_FUNCTION(dm_summary_serialize) {
+    return serialize_state<SummaryState>(fcinfo);
+}
+DMINE_FUNCTION(dm_summary_deserialize) {
+    return deserialize_state<SummaryState>(fcinfo);
+}
 
 // The dmine.stats row: counts, moments, describe() quantiles.
 DMINE_FUNCTION(dm_stats_final) {
