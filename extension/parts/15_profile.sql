@@ -21,7 +21,7 @@ RETURNS TABLE (
     stats @extschema@.stats,   -- every dm_stats figure, numeric columns only
     top_values jsonb           -- [{"value": ..., "count": ...}], most frequent first; not for numeric
 )
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

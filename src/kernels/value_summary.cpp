@@ -8,10 +8,10 @@ namespace dmine {
 const std::vector<double> kDescribeProbabilities = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
 
 void ValueSummary::flush() {
-    if (buffered_ == 0) return;
-    moments_.add_block(buffer_.data(), buffered_);
-    sketch_.add_block(buffer_.data(), buffered_);
-    buffered_ = 0;
+    if (buffer_.empty()) return;
+    moments_.add_block(buffer_.data(), buffer_.size());
+    sketch_.add_block(buffer_.data(), buffer_.size());
+    buffer_.clear();
 }
 
 const Moments &ValueSummary::moments() {
@@ -28,8 +28,8 @@ void ValueSummary::merge(const ValueSummary &other) {
     flush();
     moments_.merge(other.moments_);
     sketch_.merge(other.sketch_);
-    moments_.add_block(other.buffer_.data(), other.buffered_);
-    sketch_.add_block(other.buffer_.data(), other.buffered_);
+    moments_.add_block(other.buffer_.data(), other.buffer_.size());
+    sketch_.add_block(other.buffer_.data(), other.buffer_.size());
     nulls_ += other.nulls_;
     nans_ += other.nans_;
     infinities_ += other.infinities_;

@@ -7,7 +7,6 @@
 #include "kll.hpp"
 #include "moments.hpp"
 
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -19,8 +18,8 @@ public:
     void add_null() { nulls_++; }
     void add(double x) {
         if (std::isfinite(x)) {
-            buffer_[buffered_++] = x;
-            if (buffered_ == kBlock) flush();
+            buffer_.push_back(x);
+            if (buffer_.size() == kBlock) flush();
         } else if (std::isnan(x)) {
             nans_++;
         } else {
@@ -46,8 +45,7 @@ private:
     Moments moments_;
     KllSketch sketch_;
     std::uint64_t nulls_ = 0, nans_ = 0, infinities_ = 0;
-    std::size_t buffered_ = 0;
-    std::array<double, kBlock> buffer_;
+    std::vector<double> buffer_; // grows to kBlock, so tiny groups stay tiny
 };
 
 // The describe() figures of a summary.
