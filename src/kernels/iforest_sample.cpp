@@ -26,16 +26,18 @@ void check_finite(const double *row, int dim) {
                  {}, "Filter such rows out or replace the value.");
 }
 
-SamplePool::SamplePool(const Options &options, int dim, std::uint64_t stream)
-    : options_(options), dim_(dim),
-      capacity_(std::size_t(options.sample_size) * std::size_t(options.n_trees)),
-      stream_base_(mix64(mix64(options.seed) + stream)) {
+const Options &SamplePool::checked(const Options &options, int dim) {
     validate(options);
     if (dim < 1 || dim > kMaxDim)
         fail(ErrorKind::DimensionMismatch, "features must have between 1 and " +
                                                std::to_string(kMaxDim) + " elements, got " +
                                                std::to_string(dim));
     validate_pool_size(options, dim);
+    return options;
+}
+
+std::uint64_t SamplePool::stream_base(std::uint64_t seed, std::uint64_t stream) {
+    return mix64(mix64(seed) + stream);
 }
 
 void SamplePool::add(const double *row, int dim) {

@@ -18,7 +18,12 @@ namespace dmine::iforest {
 class SamplePool {
 public:
     // `stream` separates the key sequences of pools filled in parallel (0 for a serial scan).
-    SamplePool(const Options &options, int dim, std::uint64_t stream = 0);
+    // Defined inline: an out-of-line constructor becomes an alias in the bitcode, which
+    // PostgreSQL's JIT inliner cannot read.
+    SamplePool(const Options &options, int dim, std::uint64_t stream = 0)
+        : options_(checked(options, dim)), dim_(dim),
+          capacity_(std::size_t(options.sample_size) * std::size_t(options.n_trees)),
+          stream_base_(stream_base(options.seed, stream)) {}
 
     // Offer one row of `dim` values; NaN or infinity fails with ErrorKind::Data, another
     // length with ErrorKind::DimensionMismatch.
@@ -43,6 +48,10 @@ public:
     std::vector<double> rows_by_key() const;
 
 private:
+    // `options` after checking them and `dim` (ErrorKind::InvalidParameter/DimensionMismatch).
+    static const Options &checked(const Options &options, int dim);
+    static std::uint64_t stream_base(std::uint64_t seed, std::uint64_t stream);
+
     struct Entry {
         std::uint64_t key;
         std::uint32_t slot;
