@@ -309,9 +309,15 @@ std::size_t count_distinct_sorted(const Matrix &x) {
     return distinct;
 }
 
-Clustering fit(const Matrix &x, const FitParams &p) {
-    require(p.k >= 1, ErrorKind::InvalidParameter, "k must be at least 1");
-    require(x.rows() >= p.k, ErrorKind::InvalidParameter, "k is larger than the number of points");
+namespace {
+
+// Restarts run on at most this many points (or 200 per cluster); the winner is then polished on
+// all of them. On large inputs the restarts only have to find the basin, which a uniform
+// subsample shows as well as the whole.
+constexpr Eigen::Index kRestartPoints = 20000;
+
+// The best of n_init seeded runs on x, polished to stable labels, then improved by swaps.
+Clustering best_of_restarts(const Matrix &x, const FitParams &p) {
     const double tol_abs = absolute_tolerance(x, p.tol);
     Clustering best;
     bool have = false;
@@ -331,6 +337,44 @@ Clustering fit(const Matrix &x, const FitParams &p) {
     Rng rng(mix64(p.seed ^ mix64((static_cast<std::uint64_t>(p.k) << 32) + 0xffffffffu)));
     swap_search(x, best, p.swap_trials, p.max_iter, rng);
     return best;
+}
+
+// Rows `index` of x.
+Matrix rows_of(const Matrix &x, const std::vector<Eigen::Index> &index) {
+    Matrix out(static_cast<Eigen::Index>(index.size()), x.cols());
+    for (std::size_t i = 0; i < index.size(); i++) out.row(i) = x.row(index[i]);
+    return out;
+}
+
+// Distinct rows, whatever their order.
+std::size_t count_distinct(const Matrix &x) {
+    std::vector<Eigen::Index> order(x.rows());
+    for (Eigen::Index i = 0; i < x.rows(); i++) order[i] = i;
+    const int d = static_cast<int>(x.cols());
+    std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
+        return std::lexicographical_compare(x.row(a).data(), x.row(a).data() + d, x.row(b).data(),
+                                            x.row(b).data() + d);
+    });
+    return count_distinct_sorted(rows_of(x, order));
+}
+
+} // namespace
+
+Clustering fit(const Matrix &x, const FitParams &p) {
+    require(p.k >= 1, ErrorKind::InvalidParameter, "k must be at least 1");
+    require(x.rows() >= p.k, ErrorKind::InvalidParameter, "k is larger than the number of points");
+    const Eigen::Index m = std::max<Eigen::Index>(kRestartPoints, 200 * Eigen::Index{p.k});
+    if (x.rows() > m) {
+        Rng rng(mix64(p.seed ^ 0x7e57a27ULL));
+        Matrix sub = rows_of(x, random_subset(x.rows(), static_cast<std::uint64_t>(m), rng));
+        if (count_distinct(sub) >= static_cast<std::size_t>(p.k)) {
+            Clustering s = best_of_restarts(sub, p);
+            Clustering full = lloyd(x, s.centroids, p.max_iter, 0.0);
+            full.iterations += s.iterations;
+            return full;
+        }
+    }
+    return best_of_restarts(x, p);
 }
 
 } // namespace dmine::kmeans

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <unordered_set>
 
 namespace dmine::kmeans {
 namespace {
@@ -74,6 +75,10 @@ std::size_t PointSample::size() const {
 }
 
 void PointSample::append(const double *x, std::uint64_t key) {
+    if (keys_.empty()) { // one buffer for the whole scan: no regrowth, no page faults
+        values_.reserve(2 * budget_ * dim_);
+        keys_.reserve(2 * budget_);
+    }
     values_.insert(values_.end(), x, x + dim_);
     keys_.push_back(key);
     // Buffer up to twice the budget, then keep the smallest keys: amortised O(1) per row.
@@ -105,25 +110,32 @@ void PointSample::add(const double *x, int dim) {
     if (key <= threshold_) append(x, key);
 }
 
-void PointSample::compact(std::size_t target) {
-    if (keys_.size() <= target) return;
+std::vector<std::uint32_t> PointSample::selection(std::size_t target) const {
     std::vector<std::uint32_t> order(keys_.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::nth_element(order.begin(), order.begin() + (target - 1), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return keys_[a] < keys_[b]; });
-    order.resize(target);
-    std::sort(order.begin(), order.end()); // keep arrival order: cheap and cache friendly
-    std::vector<double> values(target * dim_);
-    std::vector<std::uint64_t> keys(target);
-    std::uint64_t max_key = 0;
-    for (std::size_t i = 0; i < target; i++) {
-        std::copy_n(values_.begin() + order[i] * static_cast<std::size_t>(dim_), dim_,
-                    values.begin() + i * dim_);
-        keys[i] = keys_[order[i]];
-        max_key = std::max(max_key, keys[i]);
+    if (keys_.size() > target) {
+        std::nth_element(order.begin(), order.begin() + (target - 1), order.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return keys_[a] < keys_[b]; });
+        order.resize(target);
+        std::sort(order.begin(), order.end());
     }
-    values_.swap(values);
-    keys_.swap(keys);
+    return order;
+}
+
+void PointSample::compact(std::size_t target) {
+    if (keys_.size() <= target) return;
+    std::vector<std::uint32_t> keep = selection(target);
+    std::uint64_t max_key = 0;
+    const std::size_t d = static_cast<std::size_t>(dim_);
+    for (std::size_t i = 0; i < keep.size(); i++) { // keep[i] >= i: moving forward is safe
+        if (keep[i] != i) {
+            std::copy_n(values_.begin() + keep[i] * d, d, values_.begin() + i * d);
+            keys_[i] = keys_[keep[i]];
+        }
+        max_key = std::max(max_key, keys_[i]);
+    }
+    values_.resize(keep.size() * d);
+    keys_.resize(keep.size());
     threshold_ = max_key;
 }
 
@@ -143,41 +155,56 @@ void PointSample::merge(const PointSample &o) {
     check_dim(dim_, o.dim_);
     budget_ = std::min(budget_, o.budget_);
     threshold_ = std::min(threshold_, o.threshold_);
-    std::vector<double> values;
-    std::vector<std::uint64_t> keys;
-    for (std::size_t i = 0; i < keys_.size(); i++)
-        if (keys_[i] <= threshold_) {
-            values.insert(values.end(), values_.begin() + i * dim_,
-                          values_.begin() + (i + 1) * dim_);
-            keys.push_back(keys_[i]);
-        }
+    const std::size_t d = static_cast<std::size_t>(dim_);
+    values_.reserve(values_.size() + o.values_.size());
+    keys_.reserve(keys_.size() + o.keys_.size());
     for (std::size_t i = 0; i < o.keys_.size(); i++)
         if (o.keys_[i] <= threshold_) {
-            values.insert(values.end(), o.values_.begin() + i * dim_,
-                          o.values_.begin() + (i + 1) * dim_);
-            keys.push_back(o.keys_[i]);
+            values_.insert(values_.end(), o.values_.begin() + i * d,
+                           o.values_.begin() + (i + 1) * d);
+            keys_.push_back(o.keys_[i]);
         }
-    values_.swap(values);
-    keys_.swap(keys);
     moments_.merge(o.moments_);
     nulls_ += o.nulls_;
-    compact(budget_);
+    // Our own rows above the new threshold cannot be in the sample either; compact drops them.
+    compact(std::min<std::size_t>(budget_, keys_.size()));
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < keys_.size(); i++)
+        if (keys_[i] <= threshold_) {
+            if (kept != i) {
+                std::copy_n(values_.begin() + i * d, d, values_.begin() + kept * d);
+                keys_[kept] = keys_[i];
+            }
+            kept++;
+        }
+    values_.resize(kept * d);
+    keys_.resize(kept);
+}
+
+std::vector<Eigen::Index> random_subset(Eigen::Index n, std::uint64_t size, Rng &rng) {
+    auto m =
+        static_cast<Eigen::Index>(std::min<std::uint64_t>(size, static_cast<std::uint64_t>(n)));
+    std::unordered_set<Eigen::Index> chosen; // Floyd's algorithm: O(m) memory whatever n is
+    chosen.reserve(m);
+    for (Eigen::Index j = n - m; j < n; j++) {
+        auto t = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(j) + 1));
+        chosen.insert(chosen.count(t) ? j : t);
+    }
+    std::vector<Eigen::Index> index(chosen.begin(), chosen.end());
+    std::sort(index.begin(), index.end());
+    return index;
 }
 
 Matrix PointSample::points() const {
-    // Select the sample exactly (the buffer may hold up to twice the budget).
-    PointSample copy = *this;
-    copy.compact(size());
-    std::size_t n = copy.keys_.size();
+    std::vector<std::uint32_t> order = selection(size()); // the buffer may hold twice the budget
     const int d = dim_;
-    const double *v = copy.values_.data();
-    std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
+    const double *v = values_.data();
     std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return std::lexicographical_compare(v + a * d, v + a * d + d, v + b * d, v + b * d + d);
+        return std::lexicographical_compare(v + std::size_t(a) * d, v + std::size_t(a) * d + d,
+                                            v + std::size_t(b) * d, v + std::size_t(b) * d + d);
     });
-    Matrix out(n, d);
-    for (std::size_t i = 0; i < n; i++) {
+    Matrix out(order.size(), d);
+    for (std::size_t i = 0; i < order.size(); i++) {
         if (i % 8192 == 0) check_interrupts();
         std::copy_n(v + order[i] * static_cast<std::size_t>(d), d, out.row(i).data());
     }
@@ -190,12 +217,25 @@ void PointSample::serialize(ByteWriter &out) const {
     out.put<std::int32_t>(dim_);
     out.put<std::uint64_t>(budget_);
     out.put<std::uint64_t>(nulls_);
-    out.put<std::uint64_t>(threshold_);
     out.put<std::uint64_t>(moments_.count);
     out.put_vector(moments_.mean);
     out.put_vector(moments_.m2);
-    out.put_vector(keys_);
-    out.put_vector(values_);
+    // Only the sample itself: rows beyond the budget in the buffer cannot be in any merge.
+    std::vector<std::uint32_t> keep = selection(std::min<std::size_t>(budget_, keys_.size()));
+    std::uint64_t threshold = threshold_;
+    if (keep.size() < keys_.size()) {
+        threshold = 0;
+        for (auto i : keep) threshold = std::max(threshold, keys_[i]);
+    }
+    std::vector<std::uint64_t> keys(keep.size());
+    std::vector<double> values(keep.size() * dim_);
+    for (std::size_t i = 0; i < keep.size(); i++) {
+        keys[i] = keys_[keep[i]];
+        std::copy_n(values_.begin() + std::size_t(keep[i]) * dim_, dim_, values.begin() + i * dim_);
+    }
+    out.put<std::uint64_t>(threshold);
+    out.put_vector(keys);
+    out.put_vector(values);
 }
 
 PointSample PointSample::deserialize(ByteReader &in) {
@@ -206,16 +246,16 @@ PointSample PointSample::deserialize(ByteReader &in) {
     s.dim_ = in.get<std::int32_t>();
     s.budget_ = in.get<std::uint64_t>();
     s.nulls_ = in.get<std::uint64_t>();
-    s.threshold_ = in.get<std::uint64_t>();
     s.moments_.count = in.get<std::uint64_t>();
     s.moments_.mean = in.get_vector<double>(kMaxDim);
     s.moments_.m2 = in.get_vector<double>(kMaxDim);
+    s.threshold_ = in.get<std::uint64_t>();
     s.keys_ = in.get_vector<std::uint64_t>();
     s.values_ = in.get_vector<double>();
     bool ok = s.dim_ >= 0 && s.dim_ <= kMaxDim && s.moments_.mean.size() == std::size_t(s.dim_) &&
               s.moments_.m2.size() == std::size_t(s.dim_) &&
               s.values_.size() == s.keys_.size() * std::size_t(s.dim_) &&
-              s.keys_.size() <= 2 * s.budget_ && s.keys_.size() <= s.moments_.count &&
+              s.keys_.size() <= s.budget_ && s.keys_.size() <= s.moments_.count &&
               (s.dim_ > 0 || s.moments_.count == 0) &&
               (s.dim_ == 0 || s.budget_ == budget_for(sample_size, s.dim_));
     if (!ok) fail(ErrorKind::Corrupted, "corrupted kmeans state");

@@ -62,6 +62,9 @@ public:
     static std::uint64_t budget_for(std::uint64_t sample_size, int dim);
 
 private:
+    // Positions of the `target` smallest keys, ascending (all positions when fewer).
+    std::vector<std::uint32_t> selection(std::size_t target) const;
+    // Keep only the `target` smallest keys, in place.
     void compact(std::size_t target);
     void append(const double *x, std::uint64_t key);
 
@@ -76,5 +79,8 @@ private:
     std::vector<std::uint64_t> keys_;
     Moments moments_;
 };
+
+// Up to `size` distinct indices in [0, n), uniformly at random, in ascending order.
+std::vector<Eigen::Index> random_subset(Eigen::Index n, std::uint64_t size, Rng &rng);
 
 } // namespace dmine::kmeans

@@ -6,53 +6,68 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <unordered_set>
 
 namespace dmine::kmeans {
+namespace {
 
-std::vector<Eigen::Index> silhouette_sample(Eigen::Index n, std::uint64_t size, Rng &rng) {
-    auto m =
-        static_cast<Eigen::Index>(std::min<std::uint64_t>(size, static_cast<std::uint64_t>(n)));
-    std::unordered_set<Eigen::Index> chosen; // Floyd's algorithm: O(m) memory whatever n is
-    chosen.reserve(m);
-    for (Eigen::Index j = n - m; j < n; j++) {
-        auto t = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(j) + 1));
-        chosen.insert(chosen.count(t) ? j : t);
-    }
-    std::vector<Eigen::Index> index(chosen.begin(), chosen.end());
-    std::sort(index.begin(), index.end());
-    return index;
+inline double distance(const Matrix &s, Eigen::Index i, Eigen::Index j) {
+    const double *p = s.row(i).data(), *q = s.row(j).data();
+    double t = 0;
+    for (Eigen::Index c = 0; c < s.cols(); c++) t += (p[c] - q[c]) * (p[c] - q[c]);
+    return std::sqrt(t);
 }
+
+// Sums of distances from each point to the points of each cluster (m x k), every pair once.
+Matrix pair_sums(const Matrix &s, const std::vector<int> &label, int k) {
+    Matrix sums = Matrix::Zero(s.rows(), k);
+    for (Eigen::Index i = 0; i < s.rows(); i++) {
+        if ((i & 63) == 0) check_interrupts();
+        for (Eigen::Index j = i + 1; j < s.rows(); j++) {
+            double t = distance(s, i, j);
+            sums(i, label[j]) += t;
+            sums(j, label[i]) += t;
+        }
+    }
+    return sums;
+}
+
+// The same for one point (when an m x k table would be too large).
+void row_sums(const Matrix &s, const std::vector<int> &label, Eigen::Index i, double *sums) {
+    for (Eigen::Index j = 0; j < s.rows(); j++)
+        if (j != i) sums[label[j]] += distance(s, i, j);
+}
+
+} // namespace
 
 double silhouette(const Matrix &x, const std::vector<int> &labels, int k,
                   const std::vector<Eigen::Index> &sample) {
-    const auto m = sample.size();
+    const auto m = static_cast<Eigen::Index>(sample.size());
     std::vector<double> members(k, 0.0);
     for (auto i : sample) members[labels[i]] += 1;
     auto present = std::count_if(members.begin(), members.end(), [](double c) { return c > 0; });
-    if (present < 2 || static_cast<std::size_t>(present) >= m)
-        return std::numeric_limits<double>::quiet_NaN();
+    if (present < 2 || present >= m) return std::numeric_limits<double>::quiet_NaN();
     Matrix s(m, x.cols()); // the sample, contiguous
-    for (std::size_t i = 0; i < m; i++) s.row(i) = x.row(sample[i]);
-    const int d = static_cast<int>(x.cols());
-    std::vector<double> sums(k);
+    std::vector<int> label(m);
+    for (Eigen::Index i = 0; i < m; i++) {
+        s.row(i) = x.row(sample[i]);
+        label[i] = labels[sample[i]];
+    }
+    const bool table = static_cast<double>(m) * k <= 2e7;
+    Matrix sums = table ? pair_sums(s, label, k) : Matrix::Zero(1, k);
     double total = 0;
-    for (std::size_t i = 0; i < m; i++) {
-        if ((i & 63) == 0) check_interrupts();
-        std::fill(sums.begin(), sums.end(), 0.0);
-        const double *p = s.row(i).data();
-        for (std::size_t j = 0; j < m; j++) {
-            const double *q = s.row(j).data();
-            double t = 0;
-            for (int c = 0; c < d; c++) t += (p[c] - q[c]) * (p[c] - q[c]);
-            sums[labels[sample[j]]] += std::sqrt(t);
+    for (Eigen::Index i = 0; i < m; i++) {
+        const double *row = sums.row(table ? i : 0).data();
+        if (!table) {
+            if ((i & 63) == 0) check_interrupts();
+            sums.setZero();
+            row_sums(s, label, i, sums.data());
         }
-        int own = labels[sample[i]];
+        int own = label[i];
         if (members[own] <= 1) continue; // a singleton's silhouette is 0
-        double a = sums[own] / (members[own] - 1);
+        double a = row[own] / (members[own] - 1);
         double b = std::numeric_limits<double>::infinity();
         for (int c = 0; c < k; c++)
-            if (c != own && members[c] > 0) b = std::min(b, sums[c] / members[c]);
+            if (c != own && members[c] > 0) b = std::min(b, row[c] / members[c]);
         double denom = std::max(a, b);
         if (denom > 0) total += (b - a) / denom;
     }

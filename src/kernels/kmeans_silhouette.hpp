@@ -1,6 +1,6 @@
 // Silhouette score on a bounded random sample, with scikit-learn's silhouette_score(sample_size=)
 // semantics: draw `sample_size` points without replacement, compute the exact mean silhouette
-// of those points among themselves.
+// of those points among themselves (draw the sample with random_subset).
 #pragma once
 
 #include "kmeans_sample.hpp"
@@ -10,9 +10,6 @@
 #include <vector>
 
 namespace dmine::kmeans {
-
-// Up to `size` distinct row indices of an n-row matrix, uniformly at random.
-std::vector<Eigen::Index> silhouette_sample(Eigen::Index n, std::uint64_t size, Rng &rng);
 
 // Mean silhouette of the points `sample` (indices into x) with cluster `labels` in 0..k-1;
 // NaN when the sample holds fewer than 2 clusters or as many clusters as points.

@@ -42,7 +42,7 @@ Prepared prepare(const PointSample &sample, const Options &o) {
         p.z.col(j) = (p.z.col(j).array() - p.mean[j]) / p.scale[j];
     p.factor = static_cast<double>(sample.rows()) / static_cast<double>(p.z.rows());
     Rng rng(mix64(o.seed ^ 0x5111b0e77eULL));
-    p.silhouette_points = silhouette_sample(p.z.rows(), o.silhouette_sample, rng);
+    p.silhouette_points = random_subset(p.z.rows(), o.silhouette_sample, rng);
     return p;
 }
 

@@ -85,6 +85,20 @@ TEST(KmeansFit, FindsSeparatedBlobsExactly) {
     EXPECT_NEAR(c.inertia, total, 1e-9 * total);
 }
 
+TEST(KmeansFit, LargeInputsRestartOnASubsampleAndPolishOnAll) {
+    Matrix centres(6, 3);
+    centres << 0, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 8, 8, 8, 0, 8, 8, 8;
+    Matrix x = blobs(centres, 8000, 3.0, 11); // 48,000 points: restarts see 20,000
+    FitParams p;
+    p.k = 6;
+    Clustering c = fit(x, p);
+    EXPECT_EQ(testing::centroid_index(c.centroids, centres), 0);
+    EXPECT_EQ(c.labels.size(), 48000u);
+    Clustering again = lloyd(x, c.centroids, 10, 0.0); // already a fixed point of Lloyd
+    EXPECT_EQ(again.iterations, 1);
+    EXPECT_NEAR(again.inertia, c.inertia, 1e-9 * c.inertia);
+}
+
 TEST(KmeansFit, OneClusterIsTheMean) {
     Matrix x = random_points(200, 3, 6);
     FitParams p;
@@ -152,23 +166,55 @@ TEST(KmeansSilhouette, MatchesScikitLearnOnGroundTruth) {
                                   {"wine", 0.20008297882823034}}) {
         testing::Dataset d = testing::load(name);
         Rng rng(1);
-        auto all = silhouette_sample(d.x.rows(), 1000000, rng);
+        auto all = random_subset(d.x.rows(), 1000000, rng);
         EXPECT_NEAR(silhouette(d.x, d.labels, d.true_k, all), expected, 1e-12) << name;
     }
 }
 
 TEST(KmeansSilhouette, SampleIsBoundedAndWithoutReplacement) {
     Rng rng(2);
-    auto s = silhouette_sample(100000, 2000, rng);
+    auto s = random_subset(100000, 2000, rng);
     EXPECT_EQ(std::set<Eigen::Index>(s.begin(), s.end()).size(), 2000u);
-    EXPECT_EQ(silhouette_sample(10, 2000, rng).size(), 10u);
+    EXPECT_EQ(random_subset(10, 2000, rng).size(), 10u);
+}
+
+// Plain definition, for comparison: mean over points of (b - a) / max(a, b).
+double naive_silhouette(const Matrix &x, const std::vector<int> &labels, int k) {
+    double total = 0;
+    for (Eigen::Index i = 0; i < x.rows(); i++) {
+        std::vector<double> sum(k, 0), n(k, 0);
+        for (Eigen::Index j = 0; j < x.rows(); j++) {
+            n[labels[j]]++;
+            if (j != i) sum[labels[j]] += (x.row(i) - x.row(j)).norm();
+        }
+        int own = labels[i];
+        if (n[own] <= 1) continue;
+        double a = sum[own] / (n[own] - 1), b = std::numeric_limits<double>::infinity();
+        for (int c = 0; c < k; c++)
+            if (c != own && n[c] > 0) b = std::min(b, sum[c] / n[c]);
+        total += (b - a) / std::max(a, b);
+    }
+    return total / static_cast<double>(x.rows());
+}
+
+TEST(KmeansSilhouette, ManyClustersComputeRowByRow) {
+    Matrix x = random_points(3000, 2, 12);
+    std::vector<int> labels(3000);
+    for (int i = 0; i < 3000; i++) labels[i] = (i % 20) * 350 + (x(i, 0) > 0.5); // 40 of 7000 used
+    Rng rng(1);
+    auto all = random_subset(3000, 3000, rng);
+    // 3000 x 7000 cells exceed the table limit; 3000 x 50 do not. Both match the definition.
+    EXPECT_NEAR(silhouette(x, labels, 7000, all), naive_silhouette(x, labels, 7000), 1e-12);
+    std::vector<int> few(3000);
+    for (int i = 0; i < 3000; i++) few[i] = labels[i] % 50;
+    EXPECT_NEAR(silhouette(x, few, 50, all), naive_silhouette(x, few, 50), 1e-12);
 }
 
 TEST(KmeansSilhouette, UndefinedForOneCluster) {
     Matrix x = random_points(10, 2, 3);
     std::vector<int> labels(10, 0);
     Rng rng(1);
-    EXPECT_TRUE(std::isnan(silhouette(x, labels, 1, silhouette_sample(10, 10, rng))));
+    EXPECT_TRUE(std::isnan(silhouette(x, labels, 1, random_subset(10, 10, rng))));
 }
 
 } // namespace
