@@ -6,14 +6,6 @@
 
 namespace dmine::kmeans {
 
-RefineState::RefineState(Model model, std::vector<std::uint8_t> bytes)
-    : model_(std::move(model)), bytes_(std::move(bytes)) {
-    std::size_t kd = static_cast<std::size_t>(model_.k) * model_.dim;
-    sum_.assign(kd, 0.0);
-    sumsq_.assign(kd, 0.0);
-    count_.assign(model_.k, 0);
-}
-
 void RefineState::add(const double *x, int n) {
     int c = model_.nearest(x, n).first;
     const int d = model_.dim;

@@ -16,8 +16,12 @@ namespace dmine::kmeans {
 
 class RefineState {
 public:
-    // Start a pass with `model`, whose encoded bytes are `bytes`.
-    RefineState(Model model, std::vector<std::uint8_t> bytes);
+    // Start a pass with `model`, whose encoded bytes are `bytes`. Defined inline: an out-of-line
+    // constructor becomes an alias in the bitcode, which PostgreSQL's JIT inliner cannot read.
+    RefineState(Model model, std::vector<std::uint8_t> bytes)
+        : model_(std::move(model)), bytes_(std::move(bytes)),
+          sum_(static_cast<std::size_t>(model_.k) * model_.dim, 0.0),
+          sumsq_(static_cast<std::size_t>(model_.k) * model_.dim, 0.0), count_(model_.k, 0) {}
 
     void add(const double *x, int n);
     void add_null() { nulls_++; }

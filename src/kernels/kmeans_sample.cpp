@@ -60,9 +60,9 @@ std::vector<double> Moments::sd() const {
     return out;
 }
 
-PointSample::PointSample(std::uint64_t sample_size, std::uint64_t seed, std::uint64_t stream)
-    : sample_size_(sample_size), seed_(seed), rng_(mix64(seed ^ mix64(stream + 1))) {
+std::uint64_t PointSample::checked_size(std::uint64_t sample_size) {
     require(sample_size >= 1, ErrorKind::InvalidParameter, "sample_size must be at least 1");
+    return sample_size;
 }
 
 std::uint64_t PointSample::budget_for(std::uint64_t sample_size, int dim) {

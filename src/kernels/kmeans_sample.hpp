@@ -34,7 +34,11 @@ class PointSample {
 public:
     // `sample_size` caps the kept points (further capped by a memory budget once the dimension is
     // known); `stream` separates the random keys of parallel workers.
-    PointSample(std::uint64_t sample_size, std::uint64_t seed, std::uint64_t stream = 0);
+    // Defined inline: an out-of-line constructor becomes an alias in the bitcode, which
+    // PostgreSQL's JIT inliner cannot read.
+    PointSample(std::uint64_t sample_size, std::uint64_t seed, std::uint64_t stream = 0)
+        : sample_size_(checked_size(sample_size)), seed_(seed),
+          rng_(mix64(seed ^ mix64(stream + 1))) {}
 
     // Add one row of `dim` features; the first row fixes the dimension.
     void add(const double *x, int dim);
@@ -62,6 +66,7 @@ public:
     static std::uint64_t budget_for(std::uint64_t sample_size, int dim);
 
 private:
+    static std::uint64_t checked_size(std::uint64_t sample_size);
     // Positions of the `target` smallest keys, ascending (all positions when fewer).
     std::vector<std::uint32_t> selection(std::size_t target) const;
     // Keep only the `target` smallest keys, in place.

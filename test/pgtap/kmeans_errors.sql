@@ -5,7 +5,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(33);
+SELECT plan(39);
 
 CREATE TEMP TABLE pts (id int, v float8[]);
 INSERT INTO pts VALUES (1, '{0,0}'), (2, '{0,1}'), (3, '{1,0}'), (4, '{10,10}'), (5, '{10,11}'),
@@ -78,6 +78,20 @@ $$;
 SET LOCAL statement_timeout = 0;
 SELECT is((SELECT sqlstate FROM timeout_probe), '57014', 'statement_timeout cancels a long fit');
 SELECT ok((SELECT seconds < 5 FROM timeout_probe), 'the fit stopped promptly');
+
+-- JIT compilation with inlining reads the installed bitcode: the backend must survive.
+SET LOCAL jit = on;
+SET LOCAL jit_above_cost = 0;
+SET LOCAL jit_optimize_above_cost = 0;
+SET LOCAL jit_inline_above_cost = 0;
+SELECT ok((SELECT dm_kmeans(v, 2) FROM pts) IS NOT NULL, 'dm_kmeans under JIT inlining');
+SELECT ok((SELECT dm_kmeans_auto(v, 2, 3) FROM pts) IS NOT NULL, 'dm_kmeans_auto under JIT inlining');
+SELECT ok((SELECT dm_kmeans_refine(model, v) FROM pts, m) IS NOT NULL, 'dm_kmeans_refine under JIT inlining');
+SELECT ok((SELECT sum(dm_kmeans_assign(model, v)) FROM pts, m) > 0, 'dm_kmeans_assign under JIT inlining');
+SELECT ok((SELECT sum(dm_kmeans_distance(model, v)) FROM pts, m) > 0, 'dm_kmeans_distance under JIT inlining');
+RESET jit;
+
+SELECT is((SELECT 1), 1, 'the backend survived every error');
 
 SELECT * FROM finish();
 ROLLBACK;

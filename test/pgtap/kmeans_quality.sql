@@ -87,8 +87,6 @@ $$;
 SELECT * FROM pg_temp.benchmark_tests();
 
 -- Parallel plans: the same model on exact inputs, the same quality on sampled ones.
--- (JIT inlining is off here: see kmeans_jit.sql.)
-SET LOCAL jit = off;
 CREATE TABLE kmeans_parallel_probe AS
 SELECT i, ARRAY[(i % 5) * 4 + sin(i * 0.37), ((i % 5) * 7) % 5 * 4 + cos(i * 0.11), sin(i * 1.7) * (i % 3)]::float8[] AS v
 FROM generate_series(1, 250000) AS i;
