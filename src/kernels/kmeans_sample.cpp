@@ -14,7 +14,6 @@ namespace dmine::kmeans {
 namespace {
 
 constexpr std::uint64_t kMaxBytes = 256ull << 20; // kept points use at most this much memory
-constexpr std::uint64_t kMinBudget = 1000;
 constexpr int kMaxDim = 100000;
 
 void check_dim(int expected, int got) {
@@ -67,7 +66,7 @@ std::uint64_t PointSample::checked_size(std::uint64_t sample_size) {
 
 std::uint64_t PointSample::budget_for(std::uint64_t sample_size, int dim) {
     std::uint64_t by_memory = kMaxBytes / (2 * (8 * static_cast<std::uint64_t>(dim) + 8));
-    return std::min(sample_size, std::max(kMinBudget, by_memory));
+    return std::min(sample_size, std::max<std::uint64_t>(1, by_memory));
 }
 
 std::size_t PointSample::size() const {
