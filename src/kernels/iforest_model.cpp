@@ -105,10 +105,10 @@ Forest Forest::assemble(const ForestHeader &header, const std::vector<TreeNodes>
         for (std::size_t i = 0; i < tree.feature.size(); i++) {
             bool leaf = tree.feature[i] < 0;
             auto left = static_cast<std::uint32_t>(base + (leaf ? i : std::size_t(tree.left[i])));
-            auto feature = static_cast<std::uint32_t>(leaf ? 0 : tree.feature[i]);
+            auto feature = static_cast<std::uint32_t>(leaf ? header.dim : tree.feature[i]);
             forest.links_.push_back({left, feature});
-            forest.value_.push_back(leaf ? kInfinity : tree.threshold[i]);
-            forest.path_.push_back(leaf ? depth[i] + average_path_length(tree.size[i]) : 0.0);
+            forest.value_.push_back(leaf ? depth[i] + average_path_length(tree.size[i])
+                                         : tree.threshold[i]);
             forest.size_.push_back(tree.size[i]);
             forest.depth_.push_back(depth[i]);
             forest.walk_depth_ = std::max<int>(forest.walk_depth_, depth[i]);
@@ -153,14 +153,26 @@ template <int Lanes> double Forest::walk_group(const double *x, int first, int c
             Link link = links[node[k]];
             node[k] = link.left + (value[node[k]] < x[link.feature]);
         }
-    double sum = 0.0;
-    for (int k = 0; k < count; k++) sum += path_[node[k]];
-    return sum;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0; // independent additions
+    int k = 0;
+    for (; k + 4 <= count; k += 4) {
+        s0 += value[node[k]];
+        s1 += value[node[k + 1]];
+        s2 += value[node[k + 2]];
+        s3 += value[node[k + 3]];
+    }
+    for (; k < count; k++) s0 += value[node[k]];
+    return (s0 + s1) + (s2 + s3);
 }
 
-double Forest::mean_path_length(const double *x) const {
-    constexpr int kWide = 20, kNarrow = 4;
-    const int n_trees = header_.n_trees;
+double Forest::mean_path_length(const double *row) const {
+    constexpr int kWide = 20, kNarrow = 4, kSmall = 64;
+    const int dim = header_.dim, n_trees = header_.n_trees;
+    double small[kSmall + 1];
+    std::vector<double> large(dim < kSmall ? 0 : dim + 1);
+    double *x = dim < kSmall ? small : large.data();
+    std::copy(row, row + dim, x);
+    x[dim] = -kInfinity;
     double sum = 0.0;
     int t = 0;
     for (; t + kWide <= n_trees; t += kWide) sum += walk_group<kWide>(x, t, kWide);

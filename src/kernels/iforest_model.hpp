@@ -2,12 +2,13 @@
 // binary (sealed) and JSON forms.
 //
 // Nodes of all trees live in one struct-of-arrays: links (left child and split feature, packed
-// as they are read together), split values, leaf path lengths, sizes. Node i sends x to
-// link[i].left when x[link[i].feature] <= value[i] and to link[i].left + 1 otherwise. A leaf
-// links to itself with value +infinity, so every walk takes the same number of steps (the
-// forest's depth) without a branch on leaves, and many trees are walked at once; path[i] holds
-// the leaf's path length depth + c(size). Children always follow their parent, so a walk only
-// moves forward and stays in its tree; decode() checks this for every value.
+// as they are read together), values, sizes. Node i sends x to link[i].left when
+// x[link[i].feature] <= value[i] and to link[i].left + 1 otherwise. A leaf links to itself on
+// feature `dim`, a slot the walk sets to -infinity, so it never moves on and every walk takes
+// the same number of steps (the forest's depth) without a branch on leaves, many trees at once;
+// a leaf's value is its path length depth + c(size), read where the walk ends. Children always
+// follow their parent, so a walk only moves forward and stays in its tree; decode() checks this
+// for every value.
 #pragma once
 
 #include "errors.hpp"
@@ -93,9 +94,12 @@ public:
     double value(std::uint32_t node) const noexcept { return value_[node]; }
     std::uint32_t size(std::uint32_t node) const noexcept { return size_[node]; }
     bool is_leaf(std::uint32_t node) const noexcept { return links_[node].left == node; }
+    // At a leaf: its path length depth + c(size).
+    double path_length(std::uint32_t node) const noexcept { return value_[node]; }
 
 private:
     TreeNodes tree(int t) const;
+    // x is the row followed by -infinity (the leaves' feature).
     template <int Lanes> double walk_group(const double *x, int first, int count) const;
 
     ForestHeader header_;
@@ -103,8 +107,7 @@ private:
     int walk_depth_ = 0;               // the deepest leaf of any tree
     std::vector<std::uint32_t> roots_; // n_trees + 1 entries: the last is the node count
     std::vector<Link> links_;
-    std::vector<double> value_; // +infinity at a leaf
-    std::vector<double> path_;  // depth + c(size) at a leaf, 0 elsewhere
+    std::vector<double> value_; // split value, or a leaf's path length
     std::vector<std::uint32_t> size_;
     std::vector<std::uint8_t> depth_;
 };

