@@ -30,9 +30,9 @@ json base_option() {
     return json{{"animationDuration", 400},
                 {"color", kPalette},
                 {"textStyle", {{"fontFamily", "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"}}},
-                {"grid", {{"left", 56}, {"right", 24}, {"top", 40}, {"bottom", 48}, {"containLabel", true}}},
+                {"grid", {{"left", 56}, {"right", 24}, {"top", 48}, {"bottom", 48}, {"containLabel", true}}},
                 {"tooltip", {{"trigger", "axis"}, {"confine", true}}},
-                {"toolbox", {{"right", 8}, {"feature", {{"saveAsImage", {{"title", "Save as PNG"}}}}}}}};
+                {"toolbox", {{"right", 8}, {"top", 2}, {"feature", {{"saveAsImage", {{"title", "Save as PNG"}}}}}}}};
 }
 
 void add_zoom(json& opt, bool slider, const json& x_index = 0) {
@@ -49,6 +49,13 @@ void add_zoom(json& opt, bool slider, const json& x_index = 0) {
 double round_to(double v, int decimals) {
     double p = std::pow(10.0, decimals);
     return std::round(v * p) / p;
+}
+
+// Round to n significant digits.
+double significant(double v, int n) {
+    if (!std::isfinite(v) || v == 0) return v;
+    int mag = static_cast<int>(std::floor(std::log10(std::fabs(v))));
+    return round_to(v, std::max(0, n - 1 - mag));
 }
 
 // Round a number for chart data to a sensible number of significant digits.
@@ -155,20 +162,27 @@ std::string explanation_text(const std::vector<Contribution>& ex, size_t limit) 
 json chart_step_durations(const std::vector<StepInfo>& steps) {
     json opt = base_option();
     json names = json::array(), data = json::array();
+    double longest = 0;
+    for (const auto& st : steps) longest = std::max(longest, st.duration_ms.value_or(0));
+    // Milliseconds for quick runs, seconds or minutes for longer ones.
+    double scale = longest < 1000 ? 1 : longest < 120000 ? 1000 : 60000;
+    std::string unit = scale == 1 ? "ms" : scale == 1000 ? "s" : "min";
     // Listed top-down in run order: the category axis runs bottom-up, so reverse.
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
         names.push_back(it->name);
         std::string st = it->status.value_or("");
-        double seconds = it->duration_ms ? *it->duration_ms / 1000.0 : 0.0;
-        data.push_back({{"value", tidy(seconds)},
+        double v = it->duration_ms ? *it->duration_ms / scale : 0.0;
+        data.push_back({{"value", significant(v, 3)},
                         {"itemStyle", {{"color", st == "failed" ? kAlert : st == "skipped" ? "#bab0ac" : kAccent}}}});
     }
     opt["tooltip"]["axisPointer"] = {{"type", "shadow"}};
-    opt["xAxis"] = {{"type", "value"}, {"name", "seconds"}, {"nameLocation", "middle"}, {"nameGap", 28}};
+    opt["grid"]["top"] = 24;
+    opt["grid"]["right"] = 64;
+    opt["xAxis"] = {{"type", "value"}, {"name", unit == "ms" ? "milliseconds" : unit == "s" ? "seconds" : "minutes"},
+                    {"nameLocation", "middle"}, {"nameGap", 28}};
     opt["yAxis"] = {{"type", "category"}, {"data", names}};
-    opt["series"] = json::array({{{"type", "bar"}, {"name", "duration (s)"}, {"data", data},
-                                  {"label", {{"show", true}, {"position", "right"}, {"formatter", "{c} s"}}}}});
-    opt["grid"]["right"] = 56;
+    opt["series"] = json::array({{{"type", "bar"}, {"name", "duration (" + unit + ")"}, {"data", data},
+                                  {"label", {{"show", true}, {"position", "right"}, {"formatter", "{c} " + unit}}}}});
     return opt;
 }
 
@@ -267,15 +281,13 @@ json chart_kscores(const std::vector<KScore>& scores, std::optional<int64_t> cho
                {"symbolSize", 6}, {"lineStyle", {{"type", "dashed"}}}};
     if (chosen_index) {
         s1["markLine"] = {{"symbol", "none"},
-                          {"lineStyle", {{"color", kAlert}, {"width", 2}}},
+                          {"lineStyle", {{"color", kAlert}, {"width", 2}, {"type", "dashed"}}},
                           {"label", {{"formatter", "chosen k = " + std::to_string(*chosen)}, {"color", kAlert}}},
                           {"data", json::array({{{"xAxis", *chosen_index}}})}};
         if (scores[*chosen_index].silhouette)
-            s1["markPoint"] = {{"symbol", "pin"},
-                               {"symbolSize", 44},
-                               {"itemStyle", {{"color", kAlert}}},
-                               {"data", json::array({{{"coord", json::array({*chosen_index, tidy(*scores[*chosen_index].silhouette)})},
-                                                      {"value", round_to(*scores[*chosen_index].silhouette, 2)}}})}};
+            s1["data"][*chosen_index] = {{"value", tidy(*scores[*chosen_index].silhouette)},
+                                         {"symbolSize", 16},
+                                         {"itemStyle", {{"color", kAlert}, {"borderColor", kAlert}}}};
     }
     opt["series"] = json::array({s1, s2});
     add_zoom(opt, false);
@@ -285,19 +297,21 @@ json chart_kscores(const std::vector<KScore>& scores, std::optional<int64_t> cho
 json chart_cluster_sizes(const std::vector<ClusterProfile>& profiles) {
     json opt = base_option();
     json labels = json::array(), data = json::array();
-    for (size_t i = 0; i < profiles.size(); ++i) {
-        const auto& p = profiles[i];
-        std::string label = "Cluster " + std::to_string(p.cluster);
-        if (p.label && !p.label->empty()) label += "\n" + truncate(*p.label, 22);
+    // Horizontal bars: the labels can be long. The category axis runs bottom-up, so reverse.
+    for (auto it = profiles.rbegin(); it != profiles.rend(); ++it) {
+        const auto& p = *it;
+        std::string label = std::to_string(p.cluster);
+        if (p.label && !p.label->empty()) label += " · " + truncate(*p.label, 28);
         labels.push_back(label);
         data.push_back({{"value", p.size ? json(*p.size) : json(0)},
                         {"itemStyle", {{"color", kPalette[static_cast<size_t>(std::max<int64_t>(p.cluster, 0)) % kPalette.size()]}}}});
     }
     opt["tooltip"]["axisPointer"] = {{"type", "shadow"}};
-    opt["xAxis"] = {{"type", "category"}, {"data", labels}, {"axisLabel", {{"interval", 0}}}};
-    opt["yAxis"] = {{"type", "value"}, {"name", "customers"}};
+    opt["grid"]["right"] = 48;
+    opt["xAxis"] = {{"type", "value"}, {"name", "customers"}, {"nameLocation", "middle"}, {"nameGap", 28}};
+    opt["yAxis"] = {{"type", "category"}, {"data", labels}, {"axisLabel", {{"interval", 0}}}};
     opt["series"] = json::array({{{"type", "bar"}, {"name", "customers"}, {"data", data},
-                                  {"label", {{"show", true}, {"position", "top"}}}}});
+                                  {"label", {{"show", true}, {"position", "right"}}}}});
     return opt;
 }
 
@@ -316,7 +330,7 @@ json chart_cluster_scatter(const Clustering& c) {
                           {"itemStyle", {{"opacity", 0.7},
                                          {"color", kPalette[static_cast<size_t>(std::max<int64_t>(cluster, 0)) % kPalette.size()]}}}});
     }
-    opt["legend"] = {{"top", 4}, {"type", "scroll"}};
+    opt["legend"] = {{"top", 4}, {"left", 8}, {"right", 150}, {"type", "scroll"}};
     opt["grid"]["top"] = 48;
     opt["tooltip"] = {{"trigger", "item"}, {"confine", true}};
     bool log_y = false;
@@ -359,7 +373,7 @@ json chart_rfm_segments(const std::vector<RfmSegment>& segments) {
     opt["tooltip"]["axisPointer"] = {{"type", "shadow"}};
     opt["xAxis"] = {{"type", "category"}, {"data", names}, {"axisLabel", {{"interval", 0}, {"rotate", segments.size() > 5 ? 30 : 0}}}};
     opt["yAxis"] = json::array({{{"type", "value"}, {"name", "customers"}},
-                                {{"type", "value"}, {"name", "value"}, {"splitLine", {{"show", false}}}}});
+                                {{"type", "value"}, {"name", "total value"}, {"splitLine", {{"show", false}}}}});
     opt["series"] = json::array({{{"type", "bar"}, {"name", "customers"}, {"data", customers}, {"yAxisIndex", 0}},
                                  {{"type", "bar"}, {"name", "total value"}, {"data", value}, {"yAxisIndex", 1}}});
     return opt;
@@ -383,10 +397,11 @@ json chart_rfm_grid(const std::vector<RfmCell>& grid) {
         data.push_back(item);
     }
     opt["tooltip"] = {{"trigger", "item"}, {"confine", true}};
-    opt["grid"] = {{"left", 8}, {"right", 90}, {"top", 16}, {"bottom", 8}, {"containLabel", true}};
+    opt["grid"] = {{"left", 24}, {"right", 90}, {"top", 16}, {"bottom", 30}, {"containLabel", true}};
     opt["xAxis"] = {{"type", "category"}, {"data", fs}, {"name", "frequency score"}, {"nameLocation", "middle"},
                     {"nameGap", 26}, {"splitArea", {{"show", true}}}};
-    opt["yAxis"] = {{"type", "category"}, {"data", rs}, {"name", "recency score"}, {"splitArea", {{"show", true}}}};
+    opt["yAxis"] = {{"type", "category"}, {"data", rs}, {"name", "recency score"}, {"nameLocation", "middle"},
+                    {"nameGap", 34}, {"splitArea", {{"show", true}}}};
     opt["visualMap"] = {{"min", 0}, {"max", std::max<int64_t>(max_n, 1)}, {"calculable", true},
                         {"orient", "vertical"}, {"right", 0}, {"top", "middle"},
                         {"inRange", {{"color", json::array({"#f7fbff", "#6baed6", "#08306b"})}}}};
@@ -497,11 +512,26 @@ json build_view(const ReportData& d) {
 
     // Summary facts.
     json facts = json::array();
-    facts.push_back(fact("Warehouse", wname.empty() ? std::string(kMissing) : wname,
-                         d.run.config_name ? "configuration " + *d.run.config_name : ""));
+    {
+        // "schema.table": the table as the value, the schema and configuration below it.
+        std::string table = wname, detail;
+        size_t dot = wname.rfind('.');
+        if (dot != std::string::npos && dot + 1 < wname.size()) {
+            table = wname.substr(dot + 1);
+            detail = "schema " + wname.substr(0, dot);
+        }
+        if (d.run.config_name) detail += (detail.empty() ? "" : " · ") + std::string("configuration ") + *d.run.config_name;
+        facts.push_back(fact("Fact table", table.empty() ? std::string(kMissing) : table, detail));
+    }
     facts.push_back(fact("Mode", d.run.mode.value_or(kMissing), std::to_string(d.steps.size()) + " steps"));
-    facts.push_back(fact("Started", format_timestamp(d.run.started_at),
-                         d.run.finished_at ? "finished " + format_timestamp(d.run.finished_at) : "not finished"));
+    {
+        std::string started = format_timestamp(d.run.started_at);
+        std::string day = started.size() > 10 && started[10] == ' ' ? started.substr(0, 10) : started;
+        std::string time = started.size() > 11 && started[10] == ' ' ? started.substr(11) : "";
+        std::string finished = format_timestamp(d.run.finished_at);
+        if (finished.rfind(day + " ", 0) == 0) finished = finished.substr(day.size() + 1);
+        facts.push_back(fact("Started", day, time + (d.run.finished_at ? " → " + finished : " (not finished)")));
+    }
     facts.push_back(fact("Duration", format_duration_ms(d.run.duration_ms), "status " + status));
     opt_i fact_rows;
     for (const auto& c : d.profile)

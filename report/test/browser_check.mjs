@@ -1,0 +1,161 @@
+// Opens dmine reports in headless Chromium (Debian's, driven by playwright-core) and checks what a
+// reader sees: no console errors, no network access, every section, every chart drawn, hover
+// tooltips and zoom. Usage:
+//   node browser_check.mjs --node-modules DIR --out DIR REPORT.html:EXPECT [...]
+// EXPECT is a comma list: "complete" (every section has data) or "failed=SECTION" (that section is
+// marked missing with an error), "screenshot=FILE.png" (a viewport-sized picture, e.g. for docs).
+// Prints one "ok"/"not ok" line per check and a closing "N passed, N failed" line.
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const args = process.argv.slice(2);
+let nodeModules = "", outDir = "";
+const reports = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--node-modules") nodeModules = args[++i];
+  else if (args[i] === "--out") outDir = args[++i];
+  else reports.push(args[i]);
+}
+const require = createRequire(path.join(path.resolve(nodeModules), "noop.js"));
+const { chromium } = require("playwright-core");
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+
+let passed = 0, failed = 0;
+function check(ok, what, detail = "") {
+  if (ok) passed++; else failed++;
+  console.log(`${ok ? "ok" : "not ok"} - ${what}${!ok && detail ? ` (${detail})` : ""}`);
+}
+
+const SECTIONS = ["summary", "profile", "clustering", "anomalies", "rfm", "log"];
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dmine-report-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath,
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  deviceScaleFactor: 1,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  for (const spec of reports) {
+    const [file, expectText = "complete"] = spec.split(/:(?=[^:]*$)/);
+    const expect = Object.fromEntries(expectText.split(",").filter(Boolean).map((e) => {
+      const [k, v = true] = e.split("=");
+      return [k, v];
+    }));
+    const name = path.basename(file, ".html");
+    const page = await context.newPage();
+    const errors = [], network = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    // The report must open offline: anything but the file itself (and data: URLs) is refused.
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
+      network.push(url);
+      return route.abort();
+    });
+    await page.goto("file://" + path.resolve(file), { waitUntil: "load" });
+
+    // Every chart reports "finished" once drawn.
+    const chartCount = await page.locator("[data-chart]").count();
+    try {
+      await page.waitForFunction(() => [...document.querySelectorAll("[data-chart]")]
+        .every((el) => el.getAttribute("data-drawn") === "1"), null, { timeout: 15000 });
+    } catch { /* reported below */ }
+
+    check(errors.length === 0, `${name}: no console errors`, errors.join(" | "));
+    check(network.length === 0, `${name}: opens offline (no network request)`, network.join(" "));
+    check((await page.title()).includes("dmine mining report"), `${name}: title`);
+
+    for (const id of SECTIONS) {
+      const s = page.locator(`section#${id}`);
+      const present = (await s.count()) === 1 && (await s.locator("h2").count()) === 1 && (await s.isVisible());
+      check(present, `${name}: section ${id} present`);
+    }
+    const states = await page.evaluate(() => Object.fromEntries(
+      [...document.querySelectorAll("section[data-state]")].map((s) => [s.id, s.getAttribute("data-state")])));
+    if (expect.complete) {
+      for (const id of ["profile", "clustering", "anomalies", "rfm"])
+        check(states[id] === "ok", `${name}: section ${id} has its results`, `state ${states[id]}`);
+    }
+    if (expect.failed) {
+      const id = expect.failed;
+      const alert = page.locator(`[data-missing="${id}"]`);
+      const text = (await alert.count()) ? await alert.innerText() : "";
+      check(states[id] === "failed" && /failed|not reached/.test(text) && (await alert.locator("pre").count()) > 0,
+            `${name}: section ${id} marked missing with the error shown`, `state ${states[id]}: ${text}`);
+    }
+
+    // Every chart is drawn: a canvas with visible pixels.
+    const specCount = await page.evaluate(() => Object.keys(JSON.parse(document.getElementById("dmine-charts").textContent)).length);
+    check(chartCount > 0 && chartCount === specCount, `${name}: ${chartCount} charts placed for ${specCount} chart options`);
+    const blank = await page.evaluate(() => [...document.querySelectorAll("[data-chart]")].filter((el) => {
+      const canvases = [...el.querySelectorAll("canvas")];
+      const svgs = [...el.querySelectorAll("svg path, svg rect, svg text")];
+      if (svgs.length > 0) return false;
+      return !canvases.some((c) => {
+        if (!c.width || !c.height) return false;
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let inked = 0;
+        for (let i = 3; i < data.length; i += 4 * 7) if (data[i] > 0) inked++;
+        return inked > 50;
+      });
+    }).map((el) => el.getAttribute("data-chart")));
+    check(blank.length === 0, `${name}: every chart drawn (non-empty canvas)`, `blank: ${blank.join(", ")}`);
+
+    // Hover shows values; the wheel zooms.
+    const hoverTarget = page.locator("[data-chart='chart-kscores'], [data-chart='chart-steps']").first();
+    if (await hoverTarget.count()) {
+      await hoverTarget.scrollIntoViewIfNeeded();
+      const box = await hoverTarget.boundingBox();
+      let tip = "";
+      for (const fx of [0.5, 0.35, 0.65]) {
+        await page.mouse.move(box.x + box.width * fx, box.y + box.height * 0.5);
+        await page.waitForTimeout(300);
+        tip = await hoverTarget.evaluate((el) => [...el.querySelectorAll("div")]
+          .filter((d) => d.style.position === "absolute" && getComputedStyle(d).display !== "none" &&
+                         getComputedStyle(d).opacity !== "0" && d.innerText.trim()).map((d) => d.innerText).join(" "));
+        if (tip) break;
+      }
+      check(tip.length > 0, `${name}: hovering a chart shows a tooltip`, "no tooltip");
+    }
+    const zoomTarget = page.locator("[data-chart='chart-cluster-scatter'], [data-chart='chart-anomaly-scores']").first();
+    if (await zoomTarget.count()) {
+      await zoomTarget.scrollIntoViewIfNeeded();
+      const box = await zoomTarget.boundingBox();
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      for (let i = 0; i < 3; i++) { await page.mouse.wheel(0, -300); await page.waitForTimeout(150); }
+      const zoom = await zoomTarget.evaluate((el) => {
+        const z = window.echarts.getInstanceByDom(el).getOption().dataZoom || [];
+        return z.map((d) => [d.start, d.end]);
+      });
+      check(zoom.some(([s, e]) => s > 0 || e < 100), `${name}: the mouse wheel zooms a chart`, JSON.stringify(zoom));
+    }
+
+    // Numbers for people.
+    const summary = await page.locator("section#summary").innerText();
+    check(/\d{1,3}(,\d{3})+/.test(summary), `${name}: thousands separators in the summary`);
+    const body = await page.locator("main").innerText();
+    check(/\d+(\.\d+)? %/.test(body), `${name}: percentages`);
+
+    fs.mkdirSync(outDir, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const shot = path.join(outDir, `${name}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`# screenshot ${shot}`);
+    if (expect.screenshot) {
+      await page.screenshot({ path: expect.screenshot, clip: { x: 0, y: 0, width: 1280, height: 1500 }, fullPage: true });
+      console.log(`# screenshot ${expect.screenshot}`);
+    }
+    await page.close();
+  }
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
