@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <initializer_list>
 
 namespace dmine::iforest {
 
@@ -79,6 +80,15 @@ std::vector<double> threshold_array(const json &tree) {
             bad_text("\"threshold\" holds a value that is neither a number nor null");
     }
     return values;
+}
+
+// Fail on a key of `object` that is not in `known`.
+void reject_unknown_keys(const json &object, std::initializer_list<const char *> known) {
+    for (const auto &item : object.items()) {
+        bool found = false;
+        for (const char *key : known) found = found || item.key() == key;
+        if (!found) bad_text("\"" + item.key() + "\" is not a known field");
+    }
 }
 
 ForestHeader header_from_json(const json &j) {
@@ -200,6 +210,9 @@ Forest Forest::from_json(const std::string &text) {
         fail(ErrorKind::InvalidText,
              "unsupported Isolation Forest model version " + std::to_string(version),
              "This build reads version " + std::to_string(kModelVersion) + ".");
+    reject_unknown_keys(j, {"format", "version", "features", "n_trees", "sample_size", "max_depth",
+                            "rows_seen", "nulls_skipped", "seed", "contamination", "threshold",
+                            "trees"});
     ForestHeader h = header_from_json(j);
     const json &array = member(j, "trees");
     if (!array.is_array()) bad_text("\"trees\" must be an array");
@@ -208,6 +221,7 @@ Forest Forest::from_json(const std::string &text) {
     trees.reserve(array.size());
     for (const json &tree : array) {
         if (!tree.is_object()) bad_text("a tree must be a JSON object");
+        reject_unknown_keys(tree, {"feature", "threshold", "left", "size"});
         TreeNodes nodes;
         nodes.feature = integer_array<std::int32_t>(tree, "feature", -1, kMaxDim);
         nodes.threshold = threshold_array(tree);

@@ -47,7 +47,7 @@ struct ForestHeader {
 // Fail with `kind` unless every header field is in its range.
 void validate_header(const ForestHeader &header, ErrorKind kind);
 
-// Where a node leads: children left and left + 1, split on `feature` (a leaf: itself, 0).
+// Where a node leads: children left and left + 1, split on `feature` (a leaf: itself, dim).
 struct Link {
     std::uint32_t left;
     std::uint32_t feature;

@@ -261,6 +261,8 @@ TEST(IforestModel, BadTextIsRejected) {
         edited([](auto &j) { j["trees"][0]["size"].push_back(1); }),
         edited([](auto &j) { j["trees"][1] = 7; }),
         edited([](auto &j) { j["trees"][0]["feature"][0] = "x"; }),
+        edited([](auto &j) { j["colour"] = "red"; }),
+        edited([](auto &j) { j["trees"][0]["depth"] = 3; }),
     };
     for (const auto &text : bad)
         EXPECT_EQ(kind_of([&] { Forest::from_json(text); }), ErrorKind::InvalidText) << text;
