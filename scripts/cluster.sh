@@ -28,6 +28,7 @@ port = $PORT
 unix_socket_directories = '$dir'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$DB'
+cron.host = '$dir'
 max_worker_processes = 16
 max_parallel_workers_per_gather = 2
 fsync = off

@@ -24,6 +24,9 @@ fi
 say "regression tests (pg_regress)"
 make -s installcheck PG_CONFIG="$PG_CONFIG" || { failed+=(regress); cat regression.diffs 2>/dev/null | head -200; }
 
+say "pg_cron: schedule a mining run (checked after pgTAP)"
+psql -q -X -v ON_ERROR_STOP=1 -f test/cron/schedule.sql || failed+=(cron)
+
 say "behaviour tests (pgTAP)"
 tap_db=dmine_tap
 psql -q -X -v ON_ERROR_STOP=1 -d "${PGDATABASE}" -c "DROP DATABASE IF EXISTS $tap_db" -c "CREATE DATABASE $tap_db"
@@ -31,6 +34,9 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -c 'CREATE EXTENSION pgtap' -c 'CREAT
 psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/setup/helpers.sql
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
+
+say "pg_cron: the scheduled mining run"
+psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED suites: ${failed[*]}"

@@ -153,12 +153,13 @@ BEGIN
         rel := NULL;
     END;
     IF rel IS NULL THEN
-        RAISE EXCEPTION '% "%" does not exist', role, relation_name
+        RAISE EXCEPTION '% % does not exist', role,
+                        CASE WHEN relation_name LIKE '%"%' THEN relation_name ELSE '"' || relation_name || '"' END
             USING ERRCODE = 'undefined_table',
                   HINT = 'Give a table or view name as in SQL, schema-qualified; quote mixed-case names: ''"Sales"."Lines"''.';
     END IF;
     IF (SELECT relkind FROM pg_class WHERE oid = rel) NOT IN ('r', 'v', 'm', 'p', 'f') THEN
-        RAISE EXCEPTION '% "%" is not a table or view', role, relation_name
+        RAISE EXCEPTION '% % is not a table or view', role, rel
             USING ERRCODE = 'wrong_object_type';
     END IF;
     RETURN rel;
