@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <regex>
 
 #include "format.hpp"
 
@@ -113,13 +112,10 @@ std::string warehouse_name(const json& w) {
 std::string_view default_template() { return embedded::default_template; }
 std::string_view echarts_js() { return embedded::echarts_js; }
 
-std::string echarts_version() {
-    std::string head(embedded::echarts_js.substr(0, std::min<size_t>(embedded::echarts_js.size(), 200000)));
-    static const std::regex re(R"(version\s*[:=]\s*["'](\d+\.\d+\.\d+)["'])");
-    std::smatch m;
-    if (std::regex_search(head, m, re)) return m[1];
-    return "";
-}
+#ifndef DMINE_ECHARTS_VERSION
+#define DMINE_ECHARTS_VERSION ""
+#endif
+std::string echarts_version() { return DMINE_ECHARTS_VERSION; }
 
 std::string feature_label(const std::string& f) {
     static const std::map<std::string, std::string> names = {

@@ -143,13 +143,25 @@ try {
     check(/\d+(\.\d+)? %/.test(body), `${name}: percentages`);
 
     fs.mkdirSync(outDir, { recursive: true });
-    await page.evaluate(() => window.scrollTo(0, 0));
+    // Pictures of the report as it opens: zoom reset, no tooltip, at the top.
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => {
+      for (const c of window.dmineCharts || []) { c.dispatchAction({ type: "restore" }); c.dispatchAction({ type: "hideTip" }); }
+      window.scrollTo(0, 0);
+    });
+    await page.waitForTimeout(600);
     const shot = path.join(outDir, `${name}.png`);
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`# screenshot ${shot}`);
     if (expect.screenshot) {
-      await page.screenshot({ path: expect.screenshot, clip: { x: 0, y: 0, width: 1280, height: 1500 }, fullPage: true });
+      // The top of the report: header, summary and the start of the data profile.
+      await page.screenshot({ path: expect.screenshot, clip: { x: 0, y: 0, width: 1280, height: 1180 }, fullPage: true });
       console.log(`# screenshot ${expect.screenshot}`);
+      // And the clustering section, charts and all (the sticky navigation out of the way).
+      await page.addStyleTag({ content: "nav { position: static !important; }" });
+      const clusters = expect.screenshot.replace(/\.png$/, "") + "-clusters.png";
+      await page.locator("section#clustering").screenshot({ path: clusters });
+      console.log(`# screenshot ${clusters}`);
     }
     await page.close();
   }
