@@ -188,12 +188,12 @@ BEGIN
     RETURN QUERY EXECUTE format($q$
         WITH orders AS (
             SELECT %2$I::text AS customer_key, %3$I AS order_key,
-                   max(%4$I)::date AS last_day, sum(%5$I)::float8 AS amount
+                   max(%4$I)::date AS last_day, sum(%5$I) AS amount
             FROM %1$s WHERE %2$I IS NOT NULL
             GROUP BY 1, 2
         ), customers AS (
             SELECT o.customer_key, max(o.last_day) AS last_purchase,
-                   count(o.order_key) AS frequency, sum(o.amount) AS monetary
+                   count(o.order_key) AS frequency, sum(o.amount)::float8 AS monetary
             FROM orders o GROUP BY 1
         ), dated AS (
             SELECT c.*, (COALESCE($1, (SELECT max(last_purchase) + 1 FROM customers)) - c.last_purchase)::int AS recency

@@ -236,6 +236,7 @@ BEGIN
                depot_id, quantity, unit_price::numeric(12, 2) AS unit_price,
                round(quantity * unit_price, 2)::numeric(14, 2) AS amount
         FROM final
+        ORDER BY line_id  -- the same physical order every time: reproducible samples downstream
         $q$, s, r0 + 30, products) USING prices;
     EXECUTE format($q$
         ALTER TABLE %1$s.sales_lines ADD PRIMARY KEY (line_id);
