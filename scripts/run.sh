@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build and install dmine, start a throwaway cluster
-# (unless PGHOST and PGDATABASE name a server to use), and mine a generated table.
+# (unless PGHOST and PGDATABASE name a server to use), build the demo ERP warehouse (about one
+# million sales lines; DMINE_DEMO_SCALE=0.1 for a tenth) and run the mining pipeline on it
+# (DMINE_MODE=quick for the sampled run).
 source "$(dirname "$0")/lib.sh"
 cd "$DMINE_ROOT"
 
@@ -14,5 +16,8 @@ else
     trap 'bash scripts/cluster.sh stop' EXIT
 fi
 
-say "exploratory statistics over a generated table"
-psql -X -v ON_ERROR_STOP=1 -f scripts/sql/explore_demo.sql
+say "the demo ERP warehouse and the mining pipeline on it (scripts/sql/pipeline_tour.sql)"
+psql -X -v ON_ERROR_STOP=1 -v scale="${DMINE_DEMO_SCALE:-1}" -v mode="${DMINE_MODE:-full}" \
+    -f scripts/sql/pipeline_tour.sql
+
+# report: generated here

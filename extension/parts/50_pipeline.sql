@@ -267,7 +267,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     defaults constant jsonb := '{"k_min": 2, "k_max": 8, "quick_percent": 10, "contamination": 0.002,
-        "n_trees": 100, "sample_size": 256, "seed": 42, "top_lines": 100, "rfm_scheme": "default",
+        "n_trees": 100, "sample_size": 1024, "seed": 42, "top_lines": 100, "rfm_scheme": "default",
         "as_of": null, "cluster_features": null, "histogram_bins": 20, "profile_top_n": 5}';
     ranges constant jsonb := '{"k_min": [2, 50], "k_max": [2, 50], "n_trees": [1, 10000],
         "sample_size": [2, 100000], "seed": [0, 2147483647], "top_lines": [0, 100000],
