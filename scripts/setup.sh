@@ -11,7 +11,10 @@ PACKAGES=(
     gzip util-linux
 )
 # The report's browser test needs Chromium; callers ask for it with --browser.
-[ "${1:-}" = "--browser" ] && PACKAGES+=(chromium nodejs npm)
+[ "${1:-}" = "--browser" ] && PACKAGES+=(chromium)
+# The report's build needs npm: Debian's, unless a Node.js with its own npm is installed (Debian's
+# npm package conflicts with such a Node.js).
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

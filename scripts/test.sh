@@ -8,7 +8,7 @@ cd "$DMINE_ROOT"
 export DMINE_DATA=${DMINE_DATA:-$(cd "$DMINE_ROOT/.." && pwd)/shared/data}
 failed=()
 
-bash scripts/setup.sh
+bash scripts/setup.sh --browser
 bash scripts/build.sh
 
 say "unit tests (CTest)"
@@ -34,6 +34,10 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -c 'CREATE EXTENSION pgtap' -c 'CREAT
 psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/setup/helpers.sql
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
+
+# The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
+say "report (dmine-report in headless Chromium)"
+bash report/test/e2e.sh || failed+=(report)
 
 say "pg_cron: the scheduled mining run"
 psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
