@@ -9,9 +9,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kClusterMeasures = {"recency_days", "frequency",    "monetary",
-                                                   "avg_basket",   "avg_quantity", "night_share"};
-
 opt_d json_number(const json& j) {
     if (j.is_number()) return j.get<double>();
     if (j.is_string()) return parse_number(j.get<std::string>());

@@ -194,25 +194,30 @@ ReportData load_report(Connection& conn, int64_t run_id, const Progress& progres
         kscores_from_rows(L.read("result_kmeans_scores", {"k", "inertia", "silhouette", "chosen"}, "k", notes));
     d.clustering.chosen_k = chosen_k(d.clustering.scores);
     {
-        for (const auto& m : {"recency_days", "frequency", "monetary", "avg_basket", "avg_quantity", "night_share"})
-            if (L.has_column("result_cluster_profiles", m)) d.clustering.measure_names.push_back(m);
+        // The contract's features that are columns or keys of a centroid, in contract order;
+        // without any of them, whatever the centroids hold.
+        const std::string P = "result_cluster_profiles";
+        const std::vector<std::string> contract = {"recency_days", "frequency", "monetary",
+                                                   "avg_basket",   "avg_quantity", "night_share"};
         std::vector<std::string> wanted = {"cluster", "size", "share", "label", "centroid"};
-        Rows r;
-        if (L.has_table("result_cluster_profiles")) {
-            wanted.insert(wanted.end(), d.clustering.measure_names.begin(), d.clustering.measure_names.end());
-            r = L.read("result_cluster_profiles", wanted, "cluster", notes);
-            if (d.clustering.measure_names.empty()) {
-                // Only a centroid: its keys are the measures.
-                for (size_t i = 0; i < r.size(); ++i) {
-                    json c = parse_json(r.text(i, "centroid"));
-                    if (!c.is_object()) continue;
+        for (const auto& m : contract)
+            if (L.has_column(P, m)) wanted.push_back(m);
+        Rows r = L.read(P, wanted, "cluster", notes);
+        std::vector<json> centroids;
+        for (size_t i = 0; i < r.size(); ++i) centroids.push_back(parse_json(r.text(i, "centroid")));
+        auto in_centroid = [&centroids](const std::string& k) {
+            return std::any_of(centroids.begin(), centroids.end(),
+                               [&k](const json& c) { return c.is_object() && c.contains(k); });
+        };
+        for (const auto& m : contract)
+            if (L.has_column(P, m) || in_centroid(m)) d.clustering.measure_names.push_back(m);
+        if (d.clustering.measure_names.empty())
+            for (const auto& c : centroids)
+                if (c.is_object())
                     for (const auto& [k, v] : c.items())
                         if (std::find(d.clustering.measure_names.begin(), d.clustering.measure_names.end(), k) ==
                             d.clustering.measure_names.end())
                             d.clustering.measure_names.push_back(k);
-                }
-            }
-        }
         d.clustering.profiles = cluster_profiles_from_rows(r, d.clustering.measure_names);
         bool sizes_missing = std::any_of(d.clustering.profiles.begin(), d.clustering.profiles.end(),
                                          [](const ClusterProfile& p) { return !p.size; });
