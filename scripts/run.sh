@@ -21,3 +21,8 @@ psql -X -v ON_ERROR_STOP=1 -v scale="${DMINE_DEMO_SCALE:-1}" -v mode="${DMINE_MO
     -f scripts/sql/pipeline_tour.sql
 
 # report: generated here
+say "the mining report (dmine-report)"
+report=${DMINE_REPORT_OUT:-$DMINE_ROOT/out/report.html}
+mkdir -p "$(dirname "$report")"
+"${DMINE_BUILD_DIR:-$DMINE_ROOT/build}/report/dmine-report" --out "$report"
+say "report: $report (one self-contained HTML file: open it in any browser, offline too)"
