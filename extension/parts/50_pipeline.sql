@@ -268,10 +268,11 @@ AS $$
 DECLARE
     defaults constant jsonb := '{"k_min": 2, "k_max": 8, "quick_percent": 10, "contamination": 0.002,
         "n_trees": 100, "sample_size": 1024, "seed": 42, "top_lines": 100, "rfm_scheme": "default",
-        "as_of": null, "cluster_features": null, "histogram_bins": 20, "profile_top_n": 5}';
+        "as_of": null, "cluster_features": null, "histogram_bins": 20, "profile_top_n": 5,
+        "silhouette_sample": 10000}';
     ranges constant jsonb := '{"k_min": [2, 50], "k_max": [2, 50], "n_trees": [1, 10000],
         "sample_size": [2, 100000], "seed": [0, 2147483647], "top_lines": [0, 100000],
-        "histogram_bins": [1, 1000], "profile_top_n": [0, 1000]}';
+        "histogram_bins": [1, 1000], "profile_top_n": [0, 1000], "silhouette_sample": [100, 100000]}';
     merged jsonb;
     key text;
     v jsonb;
@@ -357,7 +358,7 @@ DECLARE
     extra text;
 BEGIN
     rel := @extschema@.dm_mapping_relation(config.fact_table);
-    SELECT c.relkind, c.relpages, n.nspname, c.relname INTO info
+    SELECT c.relkind, c.relpages, c.reltuples, n.nspname, c.relname INTO info
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
     PERFORM @extschema@.dm_mapping_column(rel, config.customer_column, 'customer key');
     PERFORM @extschema@.dm_mapping_column(rel, config.order_column, 'order key');
@@ -378,7 +379,7 @@ BEGIN
     END LOOP;
     RETURN jsonb_build_object(
         'fact_table', format('%I.%I', info.nspname, info.relname),
-        'relkind', info.relkind, 'relpages', info.relpages,
+        'relkind', info.relkind, 'relpages', info.relpages, 'reltuples', info.reltuples,
         'customer_column', config.customer_column, 'order_column', config.order_column,
         'time_column', config.time_column, 'time_type', time_type,
         'amount_column', config.amount_column, 'quantity_column', config.quantity_column,
@@ -621,11 +622,12 @@ BEGIN
         vector := vector || format('sign(%1$I) * ln(1 + abs(%1$I))', f);
     END LOOP;
     -- Orders first (a hash aggregate), then customers: cheaper than count(DISTINCT order).
+    -- Sums in double precision: a numeric sum's state is several times larger (memory).
     EXECUTE format($q$
         CREATE TEMP TABLE dm_pipeline_customers ON COMMIT DROP AS
         WITH orders AS (
-            SELECT customer_key, order_key, max(ts) AS last_ts, sum(amount) AS amount, count(*) AS lines,
-                   sum(quantity) AS quantity,
+            SELECT customer_key, order_key, max(ts) AS last_ts, sum(amount::float8) AS amount, count(*) AS lines,
+                   sum(quantity::float8) AS quantity,
                    count(*) FILTER (WHERE hour < 6 OR hour >= 22) AS night_lines
             FROM %1$s
             WHERE customer_key IS NOT NULL
@@ -682,7 +684,8 @@ BEGIN
             USING ERRCODE = 'insufficient_resources';
     END IF;
     SELECT @extschema@.dm_kmeans_auto(features, (o->>'k_min')::int, least((o->>'k_max')::int, customers - 1)::int,
-                                      jsonb_build_object('seed', (o->>'seed')::int, 'scale', true))
+                                      jsonb_build_object('seed', (o->>'seed')::int, 'scale', true,
+                                                         'silhouette_sample', (o->>'silhouette_sample')::int))
     INTO model
     FROM @extschema@.result_customer_features WHERE run_id = run;
     IF model IS NULL THEN
@@ -814,11 +817,21 @@ DECLARE
     not_null text;
     summary record;
     wanted bigint;
+    fit_source text := ctx->>'source';
+    fit_rows float8 := greatest(200000, 2 * (o->>'n_trees')::float8 * (o->>'sample_size')::float8);
+    fit_percent float8;
     n bigint;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
     not_null := format('array_position(%s, NULL) IS NULL', lf.expr);
-    EXECUTE format('SELECT @extschema@.dm_iforest(%s, $1) FROM %s WHERE %s', lf.expr, ctx->>'source', not_null)
+    -- The trees see at most n_trees x sample_size lines: on a big table in full mode they grow
+    -- from a block sample of at least 200,000 lines (less reading); every line is still scored.
+    IF ctx->>'sample_percent' IS NULL AND ctx->'mapping'->>'relkind' IN ('r', 'm', 'p')
+       AND (ctx->'mapping'->>'reltuples')::float8 > 2 * fit_rows THEN
+        fit_percent := round((100 * fit_rows / (ctx->'mapping'->>'reltuples')::float8)::numeric, 2);
+        fit_source := @extschema@.dm_pipeline_source(jsonb_set(ctx, '{sample_percent}', to_jsonb(fit_percent)));
+    END IF;
+    EXECUTE format('SELECT @extschema@.dm_iforest(%s, $1) FROM %s WHERE %s', lf.expr, fit_source, not_null)
         INTO model
         USING jsonb_build_object('n_trees', o->'n_trees', 'sample_size', o->'sample_size',
                                  'seed', o->'seed', 'contamination', o->'contamination');
@@ -834,11 +847,11 @@ BEGIN
         SELECT count(*) AS lines, count(*) FILTER (WHERE score > $2) AS flagged,
                @extschema@.dm_histogram(score, 20, 0, 1) AS h,
                @extschema@.dm_pipeline_collect(jsonb_build_object(
-                   'line_key', line_key, 'customer_key', customer_key, 'ts', ts::timestamptz, 'amount', amount,
-                   'quantity', quantity, 'f', f, 'score', score)) FILTER (WHERE score > $2) AS flagged_lines
-        FROM (SELECT line_key, customer_key, ts, amount, quantity, f, @extschema@.dm_iforest_score($1, f) AS score
-              FROM (SELECT *, %1$s AS f FROM %2$s WHERE %3$s) AS lines
-              OFFSET 0) AS s  -- no flattening: the score is computed once per line, not once per use
+                   'line_key', line_key, 'customer_key', customer_key, 'ts', ts::timestamptz, 'amount', amount::float8,
+                   'quantity', quantity::float8, 'f', f, 'score', score)) FILTER (WHERE score > $2) AS flagged_lines
+        FROM (SELECT *, %1$s AS f FROM %2$s WHERE %3$s) AS lines
+             -- In FROM, the score is computed once per line (not once per use) and in parallel.
+             CROSS JOIN LATERAL @extschema@.dm_iforest_score($1, lines.f) AS score
         $q$, lf.expr, ctx->>'source', not_null)
         INTO summary USING model, threshold;
     INSERT INTO @extschema@.result_anomaly_summary (run_id, lines_scored, threshold, anomalies, score_histogram)
@@ -877,6 +890,7 @@ BEGIN
     DROP TABLE pg_temp.dm_pipeline_top;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'lines_scored', summary.lines, 'anomalies', summary.flagged, 'threshold', threshold,
+        'fit_sample_percent', fit_percent,
         'feature_names', to_jsonb(lf.names), 'contamination', o->'contamination',
         'n_trees', o->'n_trees', 'sample_size', o->'sample_size'));
 END
@@ -906,7 +920,7 @@ BEGIN
         EXECUTE format($q$
             CREATE TEMP TABLE dm_pipeline_rfm ON COMMIT DROP AS
             WITH orders AS (
-                SELECT customer_key, order_key, max(ts)::date AS last_day, sum(amount) AS amount
+                SELECT customer_key, order_key, max(ts)::date AS last_day, sum(amount::float8) AS amount
                 FROM %1$s WHERE customer_key IS NOT NULL GROUP BY 1, 2
             ), customers AS (
                 SELECT customer_key::text AS customer_key, max(last_day) AS last_day, count(order_key) AS frequency,

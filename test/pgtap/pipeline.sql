@@ -219,9 +219,9 @@ SELECT results_eq(format('SELECT status, warehouse->>''fact_table'', warehouse->
                   $$VALUES ('succeeded', '"Retail Data"."Clean Lines"', 'CustomerID')$$,
                   'Online Retail: the whole pipeline succeeds on a view with quoted mixed-case names');
 SELECT is((SELECT count(*) FROM result_rfm WHERE run_id = :retail_run), 4338::bigint, 'Online Retail: 4,338 customers');
-SELECT results_eq(format('SELECT customer_key, recency_days, frequency, monetary FROM result_rfm WHERE run_id = %s
-                          AND customer_key IN (''12346'', ''14646'') ORDER BY 1', :retail_run),
-                  $$VALUES ('12346', 326, 1::bigint, 77183.60::float8), ('14646', 2, 73::bigint, 280206.02::float8)$$,
+SELECT results_eq(format('SELECT customer_key, recency_days, frequency, round(monetary::numeric, 2) FROM result_rfm
+                          WHERE run_id = %s AND customer_key IN (''12346'', ''14646'') ORDER BY 1', :retail_run),
+                  $$VALUES ('12346', 326, 1::bigint, 77183.60), ('14646', 2, 73::bigint, 280206.02)$$,
                   'Online Retail through the pipeline: 12346 R = 326, F = 1, M = 77,183.60; 14646 F = 73, M = 280,206.02');
 SELECT is((SELECT lines_scored FROM result_anomaly_summary WHERE run_id = :retail_run), 397884::bigint,
           'Online Retail: the 397,884 clean lines scored');
