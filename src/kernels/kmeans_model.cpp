@@ -191,7 +191,14 @@ void Model::validate(ErrorKind kind) const {
 
 void Model::prepare() {
     inv_scale2.resize(dim);
-    for (int j = 0; j < dim; j++) inv_scale2[j] = 1.0 / (scale(j) * scale(j));
+    inv_scale.resize(dim);
+    for (int j = 0; j < dim; j++) {
+        inv_scale[j] = 1.0 / scale(j);
+        inv_scale2[j] = 1.0 / (scale(j) * scale(j));
+    }
+    scaled_centroids.resize(centroids.size());
+    for (std::size_t i = 0; i < centroids.size(); i++)
+        scaled_centroids[i] = centroids[i] * inv_scale[i % dim];
 }
 
 std::vector<std::uint8_t> Model::encode() const {
@@ -368,18 +375,24 @@ void Model::check_features(const double *x, int n) const {
 }
 
 std::pair<int, double> Model::nearest(const double *x, int n) const {
-    check_features(x, n);
+    if (n != dim) check_features(x, n);
+    // Scale the row once, then plain squared distances to the scaled centroids.
+    double stack[16];
+    std::vector<double> heap(dim > 16 ? dim : 0);
+    double *z = dim > 16 ? heap.data() : stack;
+    for (int j = 0; j < dim; j++) z[j] = x[j] * inv_scale[j];
     int best = 0;
     double best_d = std::numeric_limits<double>::infinity();
     for (int c = 0; c < k; c++) {
-        const double *cc = centroids.data() + std::size_t(c) * dim;
+        const double *cc = scaled_centroids.data() + std::size_t(c) * dim;
         double s = 0;
-        for (int j = 0; j < dim; j++) s += (x[j] - cc[j]) * (x[j] - cc[j]) * inv_scale2[j];
+        for (int j = 0; j < dim; j++) s += (z[j] - cc[j]) * (z[j] - cc[j]);
         if (s < best_d) {
             best_d = s;
             best = c;
         }
     }
+    if (!std::isfinite(best_d)) check_features(x, n); // NaN or infinity in x: say which
     return {best, std::sqrt(best_d)};
 }
 

@@ -70,9 +70,11 @@ struct Model {
     // Distance from x to centroid `cluster` (0-based).
     double distance(const double *x, int n, int cluster) const;
 
-    // Precompute 1/scale^2 (called by decode, from_json and the trainer).
+    // Precompute what assignment needs (called by decode, from_json and the trainer).
     void prepare();
-    std::vector<double> inv_scale2; // not stored
+    std::vector<double> inv_scale2;       // 1 / scale^2, not stored
+    std::vector<double> inv_scale;        // 1 / scale, not stored
+    std::vector<double> scaled_centroids; // centroids / scale, k x dim, not stored
 };
 
 } // namespace dmine::kmeans
