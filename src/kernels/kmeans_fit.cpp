@@ -3,6 +3,7 @@
 
 #include "errors.hpp"
 #include "interrupt.hpp"
+#include "kmeans_distance.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,15 +16,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 inline void poll(std::size_t i) {
     if ((i & 4095) == 0) check_interrupts();
-}
-
-inline double sqdist(const double *a, const double *b, int d) {
-    double s = 0;
-    for (int j = 0; j < d; j++) {
-        double t = a[j] - b[j];
-        s += t * t;
-    }
-    return s;
 }
 
 // Nearest and second-nearest centroid of a point (squared distances).
@@ -206,32 +198,25 @@ Eigen::Index draw(const std::vector<double> &cumulative, Rng &rng) {
 }
 
 // Greedy k-means++ step: the best of `trials` candidates drawn proportionally to `closest`
-// (squared distance to the nearest chosen centre), which is updated for the chosen one.
+// (squared distance to the nearest chosen centre), which is updated for the chosen one. One pass
+// scores every candidate, a second updates `closest`.
 Eigen::Index greedy_pick(const Matrix &x, std::vector<double> &closest, int trials, Rng &rng) {
     const Eigen::Index n = x.rows();
     const int d = static_cast<int>(x.cols());
     std::vector<double> cumulative(n);
     double total = 0;
     for (Eigen::Index i = 0; i < n; i++) cumulative[i] = total += closest[i];
-    std::vector<double> best_dist, dist(n);
-    double best_pot = kInf;
-    Eigen::Index best = 0;
-    for (int t = 0; t < trials; t++) {
-        Eigen::Index cand = draw(cumulative, rng);
-        double pot = 0;
-        for (Eigen::Index i = 0; i < n; i++) {
-            poll(i);
-            dist[i] = std::min(closest[i], sqdist(x.row(i).data(), x.row(cand).data(), d));
-            pot += dist[i];
-        }
-        if (pot < best_pot) {
-            best_pot = pot;
-            best = cand;
-            best_dist.swap(dist);
-            dist.resize(n);
-        }
+    std::vector<Eigen::Index> cand(trials);
+    for (int t = 0; t < trials; t++) cand[t] = draw(cumulative, rng);
+    std::vector<double> pot(trials, 0.0);
+    for (Eigen::Index i = 0; i < n; i++) {
+        poll(i);
+        for (int t = 0; t < trials; t++)
+            pot[t] += std::min(closest[i], sqdist(x.row(i).data(), x.row(cand[t]).data(), d));
     }
-    closest.swap(best_dist);
+    Eigen::Index best = cand[std::min_element(pot.begin(), pot.end()) - pot.begin()];
+    for (Eigen::Index i = 0; i < n; i++)
+        closest[i] = std::min(closest[i], sqdist(x.row(i).data(), x.row(best).data(), d));
     return best;
 }
 

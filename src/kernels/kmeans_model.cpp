@@ -1,6 +1,7 @@
 // K-Means model: binary and JSON forms, validation, nearest centroid.
 #include "kmeans_model.hpp"
 
+#include "kmeans_distance.hpp"
 #include "model_format.hpp"
 
 #include <nlohmann/json.hpp>
@@ -384,9 +385,7 @@ std::pair<int, double> Model::nearest(const double *x, int n) const {
     int best = 0;
     double best_d = std::numeric_limits<double>::infinity();
     for (int c = 0; c < k; c++) {
-        const double *cc = scaled_centroids.data() + std::size_t(c) * dim;
-        double s = 0;
-        for (int j = 0; j < dim; j++) s += (z[j] - cc[j]) * (z[j] - cc[j]);
+        double s = sqdist(z, scaled_centroids.data() + std::size_t(c) * dim, dim);
         if (s < best_d) {
             best_d = s;
             best = c;

@@ -2,6 +2,7 @@
 #include "kmeans_silhouette.hpp"
 
 #include "interrupt.hpp"
+#include "kmeans_distance.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,10 +12,7 @@ namespace dmine::kmeans {
 namespace {
 
 inline double distance(const Matrix &s, Eigen::Index i, Eigen::Index j) {
-    const double *p = s.row(i).data(), *q = s.row(j).data();
-    double t = 0;
-    for (Eigen::Index c = 0; c < s.cols(); c++) t += (p[c] - q[c]) * (p[c] - q[c]);
-    return std::sqrt(t);
+    return std::sqrt(sqdist(s.row(i).data(), s.row(j).data(), static_cast<int>(s.cols())));
 }
 
 // Sums of distances from each point to the points of each cluster (m x k), every pair once.
