@@ -112,12 +112,14 @@ void PointSample::add(const double *x, int dim) {
 std::vector<std::uint32_t> PointSample::selection(std::size_t target) const {
     std::vector<std::uint32_t> order(keys_.size());
     std::iota(order.begin(), order.end(), 0u);
-    if (keys_.size() > target) {
-        std::nth_element(order.begin(), order.begin() + (target - 1), order.end(),
-                         [&](std::uint32_t a, std::uint32_t b) { return keys_[a] < keys_[b]; });
-        order.resize(target);
-        std::sort(order.begin(), order.end());
-    }
+    if (keys_.size() <= target) return order;
+    std::nth_element(order.begin(), order.begin() + (target - 1), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return keys_[a] < keys_[b]; });
+    std::vector<char> kept(keys_.size(), 0); // back to ascending positions in O(n), no sort
+    for (std::size_t i = 0; i < target; i++) kept[order[i]] = 1;
+    order.clear();
+    for (std::uint32_t i = 0; i < kept.size(); i++)
+        if (kept[i]) order.push_back(i);
     return order;
 }
 
