@@ -331,18 +331,6 @@ Matrix rows_of(const Matrix &x, const std::vector<Eigen::Index> &index) {
     return out;
 }
 
-// Distinct rows, whatever their order.
-std::size_t count_distinct(const Matrix &x) {
-    std::vector<Eigen::Index> order(x.rows());
-    for (Eigen::Index i = 0; i < x.rows(); i++) order[i] = i;
-    const int d = static_cast<int>(x.cols());
-    std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) {
-        return std::lexicographical_compare(x.row(a).data(), x.row(a).data() + d, x.row(b).data(),
-                                            x.row(b).data() + d);
-    });
-    return count_distinct_sorted(rows_of(x, order));
-}
-
 } // namespace
 
 Clustering fit(const Matrix &x, const FitParams &p) {
@@ -352,7 +340,7 @@ Clustering fit(const Matrix &x, const FitParams &p) {
     if (x.rows() > m) {
         Rng rng(mix64(p.seed ^ 0x7e57a27ULL));
         Matrix sub = rows_of(x, random_subset(x.rows(), static_cast<std::uint64_t>(m), rng));
-        if (count_distinct(sub) >= static_cast<std::size_t>(p.k)) {
+        if (count_distinct_upto(sub, p.k) >= static_cast<std::size_t>(p.k)) {
             Clustering s = best_of_restarts(sub, p);
             Clustering full = lloyd(x, s.centroids, p.max_iter, 0.0);
             full.iterations += s.iterations;

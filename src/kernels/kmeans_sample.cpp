@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <cstring>
 #include <string>
 #include <unordered_set>
 
@@ -182,6 +183,30 @@ void PointSample::merge(const PointSample &o) {
     keys_.resize(kept);
 }
 
+std::size_t count_distinct_upto(const Matrix &x, std::size_t limit) {
+    const auto d = static_cast<std::size_t>(x.cols());
+    auto row = [&](Eigen::Index i) { return x.row(i).data(); };
+    auto hash = [&](Eigen::Index i) {
+        std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+        for (std::size_t j = 0; j < d; j++) {
+            double v = row(i)[j] == 0 ? 0.0 : row(i)[j]; // -0 and 0 are the same point
+            std::uint64_t bits;
+            std::memcpy(&bits, &v, sizeof bits);
+            h = mix64(h ^ bits);
+        }
+        return static_cast<std::size_t>(h);
+    };
+    auto equal = [&](Eigen::Index a, Eigen::Index b) {
+        return std::equal(row(a), row(a) + d, row(b));
+    };
+    std::unordered_set<Eigen::Index, decltype(hash), decltype(equal)> seen(16, hash, equal);
+    for (Eigen::Index i = 0; i < x.rows() && seen.size() < limit; i++) {
+        if ((i & 8191) == 0) check_interrupts();
+        seen.insert(i);
+    }
+    return seen.size();
+}
+
 std::vector<Eigen::Index> random_subset(Eigen::Index n, std::uint64_t size, Rng &rng) {
     auto m =
         static_cast<Eigen::Index>(std::min<std::uint64_t>(size, static_cast<std::uint64_t>(n)));
@@ -196,14 +221,15 @@ std::vector<Eigen::Index> random_subset(Eigen::Index n, std::uint64_t size, Rng 
     return index;
 }
 
-Matrix PointSample::points() const {
+Matrix PointSample::points(bool sorted) const {
     std::vector<std::uint32_t> order = selection(size()); // the buffer may hold twice the budget
     const int d = dim_;
     const double *v = values_.data();
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return std::lexicographical_compare(v + std::size_t(a) * d, v + std::size_t(a) * d + d,
-                                            v + std::size_t(b) * d, v + std::size_t(b) * d + d);
-    });
+    if (sorted)
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return std::lexicographical_compare(v + std::size_t(a) * d, v + std::size_t(a) * d + d,
+                                                v + std::size_t(b) * d, v + std::size_t(b) * d + d);
+        });
     Matrix out(order.size(), d);
     for (std::size_t i = 0; i < order.size(); i++) {
         if (i % 8192 == 0) check_interrupts();

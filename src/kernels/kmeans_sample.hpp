@@ -58,9 +58,10 @@ public:
     bool sampled() const { return rows() > size(); }
     const Moments &moments() const { return moments_; }
 
-    // The kept points in a canonical (lexicographic) order, so that the fit does not depend on
-    // the order rows arrived in or on how parallel workers split them.
-    Matrix points() const;
+    // The kept points. Sorted (lexicographically), the fit does not depend on the order rows
+    // arrived in or on how parallel workers split them; a sample depends on both anyway, so
+    // its points may come unsorted (in the order kept).
+    Matrix points(bool sorted = true) const;
 
     // The largest number of points kept for `dim` features (the memory budget).
     static std::uint64_t budget_for(std::uint64_t sample_size, int dim);
@@ -84,6 +85,9 @@ private:
     std::vector<std::uint64_t> keys_;
     Moments moments_;
 };
+
+// The number of distinct rows of x, counting no further than `limit`.
+std::size_t count_distinct_upto(const Matrix &x, std::size_t limit);
 
 // Up to `size` distinct indices in [0, n), uniformly at random, in ascending order.
 std::vector<Eigen::Index> random_subset(Eigen::Index n, std::uint64_t size, Rng &rng);

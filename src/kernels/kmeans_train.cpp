@@ -12,9 +12,8 @@ namespace {
 
 // The points in the fitting space: centred, and divided by the sd when scaling is on.
 struct Prepared {
-    Matrix x; // original units, sorted
+    Matrix x; // original units, sorted unless sampled
     Matrix z;
-    std::size_t distinct = 0;
     std::vector<double> mean, sd, scale;
     double factor = 1; // rows each point stands for
     std::vector<Eigen::Index> silhouette_points;
@@ -23,9 +22,8 @@ struct Prepared {
 Prepared prepare(const PointSample &sample, const Options &o) {
     if (sample.rows() == 0) fail(ErrorKind::Data, "no rows to cluster");
     Prepared p;
-    p.x = sample.points();
+    p.x = sample.points(!sample.sampled());
     p.z = p.x;
-    p.distinct = count_distinct_sorted(p.x);
     if (sample.sampled()) {
         p.mean = sample.moments().mean;
         p.sd = sample.moments().sd();
@@ -46,14 +44,20 @@ Prepared prepare(const PointSample &sample, const Options &o) {
     return p;
 }
 
+// Distinct points, counting no further than `limit`.
+std::size_t distinct(const Prepared &p, std::size_t limit) {
+    return count_distinct_upto(p.x, limit);
+}
+
 void check_k(int k, const Prepared &p, bool sampled) {
     if (k < 1)
         fail(ErrorKind::InvalidParameter, "k must be at least 1",
              "Got k = " + std::to_string(k) + ".");
-    if (static_cast<std::size_t>(k) > p.distinct)
+    std::size_t found = distinct(p, static_cast<std::size_t>(k));
+    if (static_cast<std::size_t>(k) > found)
         fail(ErrorKind::InvalidParameter, "k is larger than the number of distinct points",
              "k = " + std::to_string(k) + ", the " + (sampled ? "sample of the " : "") +
-                 "input has " + std::to_string(p.distinct) + " distinct points.",
+                 "input has " + std::to_string(found) + " distinct points.",
              "Choose a smaller k.");
 }
 
@@ -141,7 +145,7 @@ Model train_auto(const PointSample &sample, int k_min, int k_max, const Options 
              "Got k_min = " + std::to_string(k_min) + ", k_max = " + std::to_string(k_max) + ".");
     Prepared p = prepare(sample, o);
     check_k(k_min, p, sample.sampled());
-    int top = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(k_max), p.distinct));
+    int top = static_cast<int>(distinct(p, static_cast<std::size_t>(k_max)));
     std::vector<Score> scores;
     Clustering best;
     double best_s = std::nan("");

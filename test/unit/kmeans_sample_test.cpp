@@ -139,6 +139,13 @@ TEST(KmeansSample, RejectsRaggedEmptyAndNonFiniteRows) {
     EXPECT_THROW(s.merge(other), Error);
 }
 
+TEST(KmeansSample, CountsDistinctRowsUpToALimit) {
+    Matrix x(6, 2);
+    x << 1, 2, 0.0, 5, 1, 2, -0.0, 5, 3, 3, 1, 2; // 3 distinct: -0 equals 0
+    EXPECT_EQ(count_distinct_upto(x, 100), 3u);
+    EXPECT_EQ(count_distinct_upto(x, 2), 2u);
+}
+
 TEST(KmeansSample, MemoryBudgetCapsWidePoints) {
     EXPECT_EQ(PointSample::budget_for(100000, 8), 100000u);
     EXPECT_LT(PointSample::budget_for(100000, 10000) * 10000 * 8 * 2, 300u << 20);
