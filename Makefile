@@ -26,8 +26,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The bitcode compile for JIT inlining needs the same C++ dialect as the object compile.
-COMPILE.cxx.bc += $(PG_CXXFLAGS)
+# The bitcode compile for JIT inlining needs the same C++ dialect as the object compile, and no
+# constructor aliases: the JIT inliner cannot resolve them and the backend would crash.
+COMPILE.cxx.bc += $(PG_CXXFLAGS) -Xclang -mno-constructor-aliases
 # PostgreSQL's C flags are not all valid for C++.
 override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-statement,$(CXXFLAGS))
 

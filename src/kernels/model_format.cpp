@@ -33,13 +33,14 @@ OpenedModel open_model(const void *data, std::size_t size, std::uint32_t magic,
     if (size < kModelHeaderSize)
         fail(ErrorKind::Corrupted, std::string("corrupted ") + what + ": too short");
     if (header.get<std::uint32_t>() != magic)
-        fail(ErrorKind::Corrupted, std::string("corrupted ") + what + ": not a " + what);
+        fail(ErrorKind::Corrupted, std::string("corrupted ") + what + ": wrong magic number");
     auto version = header.get<std::uint16_t>();
     if (version == 0 || version > max_version)
         fail(ErrorKind::Corrupted,
              std::string("unsupported ") + what + " format version " + std::to_string(version),
              "This build reads versions 1 to " + std::to_string(max_version) + ".");
-    header.get<std::uint16_t>();
+    if (header.get<std::uint16_t>() != 0)
+        fail(ErrorKind::Corrupted, std::string("corrupted ") + what + ": reserved bytes set");
     auto payload_size = header.get<std::uint64_t>();
     auto checksum = header.get<std::uint64_t>();
     if (payload_size != header.remaining())

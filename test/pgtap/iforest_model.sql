@@ -69,7 +69,7 @@ SELECT is((SELECT dm_iforest_info(model)->>'sample_size' FROM public.iforest_src
 SELECT is(:'bad_checksum'::text, 'ERROR:  corrupted Isolation Forest model: checksum mismatch', 'binary input: flipped bit');
 SELECT is(:'bad_version'::text, 'ERROR:  unsupported Isolation Forest model format version 9', 'binary input: unknown format version');
 SELECT is(:'bad_length'::text, 'ERROR:  corrupted Isolation Forest model: size mismatch', 'binary input: truncated value');
-SELECT is(:'bad_magic'::text, 'ERROR:  corrupted Isolation Forest model: not a Isolation Forest model', 'binary input: another type');
+SELECT is(:'bad_magic'::text, 'ERROR:  corrupted Isolation Forest model: wrong magic number', 'binary input: another type');
 SELECT is((SELECT count(*)::int FROM public.iforest_rejected), 0, 'nothing damaged was stored');
 
 -- Hand-made text: accepted when consistent, otherwise invalid_text_representation naming the field.

@@ -13,14 +13,13 @@ WHERE p.pronamespace = 'dmine'::regnamespace
   AND (a.aggcombinefn = 0 OR (a.aggtranstype = 'internal'::regtype AND (a.aggserialfn = 0 OR a.aggdeserialfn = 0))
        OR p.proparallel <> 's');
 SELECT is(count(*)::int, 0, 'every dmine function, aggregate and type has a comment')
-FROM (SELECT p.oid, 'pg_proc' AS catalog FROM pg_proc p WHERE p.pronamespace = 'dmine'::regnamespace
-      UNION ALL
-      SELECT t.oid, 'pg_type' FROM pg_type t
-      WHERE t.typnamespace = 'dmine'::regnamespace
-        AND ((t.typtype = 'b' AND t.typcategory <> 'A')
-             OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
-     ) AS o
-WHERE obj_description(o.oid, o.catalog) IS NULL;
+FROM pg_depend d
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dmine'
+WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  AND (d.classid = 'pg_proc'::regclass
+       OR (d.classid = 'pg_type'::regclass
+           AND EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = d.objid AND t.typcategory <> 'A')))
+  AND obj_description(d.objid, d.classid::regclass::name) IS NULL;
 
 -- Errors carry SQLSTATEs.
 SELECT throws_ok($$SELECT dm_corr(v) FROM (VALUES (ARRAY[1.0, 2.0]::float8[]), (ARRAY[1.0])) t(v)$$,
