@@ -75,9 +75,11 @@ std::size_t PointSample::size() const {
 }
 
 void PointSample::append(const double *x, std::uint64_t key) {
-    if (keys_.empty()) { // one buffer for the whole scan: no regrowth, no page faults
-        values_.reserve(2 * budget_ * dim_);
-        keys_.reserve(2 * budget_);
+    if (keys_.size() == keys_.capacity()) { // grow geometrically, never past the buffer's size
+        std::size_t cap =
+            std::min<std::size_t>(2 * budget_, std::max<std::size_t>(2 * keys_.size(), 64));
+        keys_.reserve(cap);
+        values_.reserve(cap * dim_);
     }
     values_.insert(values_.end(), x, x + dim_);
     keys_.push_back(key);
