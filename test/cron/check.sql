@@ -41,7 +41,7 @@ SELECT CASE WHEN status = 'succeeded'
                         COALESCE(job_status, 'never started'), job_message) END
 FROM outcome;
 DELETE FROM dmine.runs WHERE config_name = 'cron_check';
-SELECT status = 'succeeded' AS cron_ok FROM outcome \gset
+SELECT COALESCE(bool_and(status = 'succeeded'), false) AS cron_ok FROM outcome \gset
 \if :cron_ok
 \else
 DO $$ BEGIN RAISE EXCEPTION 'pg_cron check failed'; END $$;
