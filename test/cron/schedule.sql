@@ -1,4 +1,4 @@
--- pg_cron, for real (part 1 of 2, run by scripts/test.sh before the pgTAP suites): schedule a
+-- pg_cron, for real (part 1 of 2, run by scripts/test.sh just before part 2): schedule a
 -- quick CALL dmine.run_mining(...) on a tiny demo warehouse every minute. test/cron/check.sql
 -- waits for its run to appear in the run log. Runs in the database pg_cron serves
 -- (cron.database_name); skipped when pg_cron is not preloaded there.
