@@ -9,12 +9,15 @@ namespace dmine::report {
 
 namespace fs = std::filesystem;
 
-std::string csv_copy_sql(const std::string& table, int64_t run_id, const std::string& order_by) {
-    return "COPY (SELECT * FROM dmine." + quote_ident(table) + " WHERE run_id = " + std::to_string(run_id) +
-           (order_by.empty() ? "" : " ORDER BY " + order_by) + ") TO STDOUT WITH (FORMAT csv, HEADER)";
+std::string csv_copy_sql(const std::string &table, int64_t run_id, const std::string &order_by) {
+    return "COPY (SELECT * FROM dmine." + quote_ident(table) +
+           " WHERE run_id = " + std::to_string(run_id) +
+           (order_by.empty() ? "" : " ORDER BY " + order_by) +
+           ") TO STDOUT WITH (FORMAT csv, HEADER)";
 }
 
-std::vector<CsvFile> export_csv(Connection& conn, int64_t run_id, const std::string& dir, const Progress& progress) {
+std::vector<CsvFile> export_csv(Connection &conn, int64_t run_id, const std::string &dir,
+                                const Progress &progress) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw Error("cannot create directory " + dir + ": " + ec.message());
@@ -34,11 +37,11 @@ std::vector<CsvFile> export_csv(Connection& conn, int64_t run_id, const std::str
         {"result_rfm", {"customer_key"}},
     };
     std::vector<CsvFile> written;
-    for (const auto& [table, order] : tables) {
+    for (const auto &[table, order] : tables) {
         auto it = columns.find(table);
         if (it == columns.end() || !it->second.count("run_id")) continue;
         std::string order_by;
-        for (const auto& o : order) {
+        for (const auto &o : order) {
             std::string col = o.substr(0, o.find(' '));
             if (!it->second.count(col)) continue;
             if (!order_by.empty()) order_by += ", ";
@@ -48,9 +51,10 @@ std::vector<CsvFile> export_csv(Connection& conn, int64_t run_id, const std::str
         if (progress) progress("CSV " + path);
         std::ofstream out(path, std::ios::binary | std::ios::trunc);
         if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
-        size_t bytes = conn.copy_out(csv_copy_sql(table, run_id, order_by), [&out](const char* p, size_t n) {
-            out.write(p, static_cast<std::streamsize>(n));
-        });
+        size_t bytes =
+            conn.copy_out(csv_copy_sql(table, run_id, order_by), [&out](const char *p, size_t n) {
+                out.write(p, static_cast<std::streamsize>(n));
+            });
         out.close();
         if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
         written.push_back({path, bytes});
@@ -58,4 +62,4 @@ std::vector<CsvFile> export_csv(Connection& conn, int64_t run_id, const std::str
     return written;
 }
 
-}  // namespace dmine::report
+} // namespace dmine::report

@@ -16,10 +16,11 @@ struct CsvFile {
 };
 
 // The COPY statement that exports one table's rows of a run (table without schema).
-std::string csv_copy_sql(const std::string& table, int64_t run_id, const std::string& order_by);
+std::string csv_copy_sql(const std::string &table, int64_t run_id, const std::string &order_by);
 
 // Writes DIR/runs.csv, DIR/run_steps.csv and DIR/<result table>.csv for the tables that exist;
 // creates DIR when needed. Throws Error when a file cannot be written.
-std::vector<CsvFile> export_csv(Connection& conn, int64_t run_id, const std::string& dir, const Progress& progress);
+std::vector<CsvFile> export_csv(Connection &conn, int64_t run_id, const std::string &dir,
+                                const Progress &progress);
 
-}  // namespace dmine::report
+} // namespace dmine::report

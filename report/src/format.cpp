@@ -11,7 +11,7 @@ namespace dmine::report {
 namespace {
 
 // Inserts thousands separators into the integer part of a plain decimal text ("-1234.5").
-std::string group_thousands(const std::string& text) {
+std::string group_thousands(const std::string &text) {
     size_t start = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
     size_t end = text.find_first_of(".eE", start);
     if (end == std::string::npos) end = text.size();
@@ -38,17 +38,21 @@ std::string printf_fixed(double v, int decimals) {
     return s;
 }
 
-void strip_trailing_zeros(std::string& s) {
+void strip_trailing_zeros(std::string &s) {
     if (s.find('.') == std::string::npos) return;
     while (!s.empty() && s.back() == '0') s.pop_back();
     if (!s.empty() && s.back() == '.') s.pop_back();
 }
 
-}  // namespace
+} // namespace
 
-std::string format_int(int64_t v) { return group_thousands(std::to_string(v)); }
+std::string format_int(int64_t v) {
+    return group_thousands(std::to_string(v));
+}
 
-std::string format_int(std::optional<int64_t> v) { return v ? format_int(*v) : kMissing; }
+std::string format_int(std::optional<int64_t> v) {
+    return v ? format_int(*v) : kMissing;
+}
 
 std::string format_fixed(double v, int decimals) {
     if (!std::isfinite(v)) return kMissing;
@@ -81,12 +85,19 @@ std::string format_number(std::optional<double> v, int significant) {
 std::string format_compact(double v) {
     if (!std::isfinite(v)) return kMissing;
     double a = std::fabs(v);
-    const char* suffix = "";
+    const char *suffix = "";
     double scaled = v;
-    if (a >= 1e9) { scaled = v / 1e9; suffix = "G"; }
-    else if (a >= 1e6) { scaled = v / 1e6; suffix = "M"; }
-    else if (a >= 1e3) { scaled = v / 1e3; suffix = "k"; }
-    else return format_number(v, 3);
+    if (a >= 1e9) {
+        scaled = v / 1e9;
+        suffix = "G";
+    } else if (a >= 1e6) {
+        scaled = v / 1e6;
+        suffix = "M";
+    } else if (a >= 1e3) {
+        scaled = v / 1e3;
+        suffix = "k";
+    } else
+        return format_number(v, 3);
     std::string s = printf_fixed(scaled, std::fabs(scaled) < 10 ? 1 : 0);
     strip_trailing_zeros(s);
     return s + suffix;
@@ -127,17 +138,20 @@ std::string format_duration_ms(std::optional<double> ms) {
 }
 
 std::string format_bytes(uint64_t bytes) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = static_cast<double>(bytes);
     int u = 0;
-    while (v >= 1024 && u < 4) { v /= 1024; ++u; }
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        ++u;
+    }
     if (u == 0) return format_int(static_cast<int64_t>(bytes)) + " B";
     std::string s = printf_fixed(v, v < 10 ? 1 : 0);
     strip_trailing_zeros(s);
     return s + " " + units[u];
 }
 
-std::string format_timestamp(const std::string& t) {
+std::string format_timestamp(const std::string &t) {
     // "YYYY-MM-DD HH:MM:SS[.ffffff][+-HH[:MM]]"
     if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != ' ' && t[10] != 'T') ||
         t[13] != ':' || t[16] != ':')
@@ -156,7 +170,7 @@ std::string format_timestamp(const std::string& t) {
     return out;
 }
 
-std::string format_timestamp(const std::optional<std::string>& t) {
+std::string format_timestamp(const std::optional<std::string> &t) {
     return t ? format_timestamp(*t) : kMissing;
 }
 
@@ -174,4 +188,4 @@ std::string format_days(std::optional<double> days) {
     return days ? format_days(*days) : kMissing;
 }
 
-}  // namespace dmine::report
+} // namespace dmine::report

@@ -8,7 +8,7 @@
 namespace dmine::report {
 
 // The text shown where a value is missing (SQL NULL, NaN).
-inline constexpr const char* kMissing = "–";
+inline constexpr const char *kMissing = "–";
 
 // 1234567 → "1,234,567".
 std::string format_int(int64_t v);
@@ -40,11 +40,11 @@ std::string format_bytes(uint64_t bytes);
 
 // A PostgreSQL timestamptz text ("2024-05-01 12:34:56.789+02") shortened for people:
 // "2024-05-01 12:34:56 +02". Text that does not look like a timestamp is returned unchanged.
-std::string format_timestamp(const std::string& pg_text);
-std::string format_timestamp(const std::optional<std::string>& pg_text);
+std::string format_timestamp(const std::string &pg_text);
+std::string format_timestamp(const std::optional<std::string> &pg_text);
 
 // Days as people say them: 0.4 → "0.4 days", 1 → "1 day", 45.2 → "45 days".
 std::string format_days(double days);
 std::string format_days(std::optional<double> days);
 
-}  // namespace dmine::report
+} // namespace dmine::report

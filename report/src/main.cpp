@@ -22,7 +22,7 @@ using namespace dmine::report;
 
 namespace {
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string &path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("cannot read template " + path);
     std::ostringstream ss;
@@ -31,7 +31,7 @@ std::string read_file(const std::string& path) {
 }
 
 // Writes through a temporary file next to the target, so a failed run leaves no half a report.
-void write_file(const std::string& path, const std::string& text) {
+void write_file(const std::string &path, const std::string &text) {
     if (path == "-") {
         std::cout << text;
         std::cout.flush();
@@ -56,12 +56,14 @@ void write_file(const std::string& path, const std::string& text) {
     }
 }
 
-int run(const Options& o) {
+int run(const Options &o) {
     const auto t0 = std::chrono::steady_clock::now();
-    Progress progress = [&](const std::string& what) {
+    Progress progress = [&](const std::string &what) {
         if (o.quiet) return;
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        std::fprintf(stderr, "dmine-report: [%s] %s\n", format_duration_ms(ms).c_str(), what.c_str());
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count();
+        std::fprintf(stderr, "dmine-report: [%s] %s\n", format_duration_ms(ms).c_str(),
+                     what.c_str());
     };
 
     std::string tmpl(default_template());
@@ -70,7 +72,8 @@ int run(const Options& o) {
     progress("connecting");
     Connection conn(o.connection);
     int64_t run_id = pick_run(conn, o.run_id);
-    progress("reading the results of run " + std::to_string(run_id) + " from database " + conn.database());
+    progress("reading the results of run " + std::to_string(run_id) + " from database " +
+             conn.database());
     ReportData data = load_report(conn, run_id, progress, o.top_anomalies);
     data.meta.tool_version = DMINE_VERSION;
 
@@ -91,23 +94,24 @@ int run(const Options& o) {
             std::error_code ec;
             fs::path abs = fs::absolute(o.out, ec);
             if (!ec) where = abs.lexically_normal().string();
-            progress("wrote " + where + " (" + format_bytes(html.size()) + ", run " + std::to_string(run_id) + ")");
+            progress("wrote " + where + " (" + format_bytes(html.size()) + ", run " +
+                     std::to_string(run_id) + ")");
         }
     }
-    for (const auto& s : data.sections)
+    for (const auto &s : data.sections)
         if (s.state == SectionState::failed || s.state == SectionState::unavailable)
             progress("note: section " + s.key + " is missing (" + s.message + ")");
     return 0;
 }
 
-}  // namespace
+} // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     Options o;
     try {
         o = parse_options(args);
-    } catch (const UsageError& e) {
+    } catch (const UsageError &e) {
         std::fprintf(stderr, "dmine-report: %s\n", e.what());
         return 2;
     }
@@ -116,7 +120,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (o.version) {
-        std::cout << "dmine-report " << DMINE_VERSION << " (Apache ECharts " << echarts_version() << ")\n";
+        std::cout << "dmine-report " << DMINE_VERSION << " (Apache ECharts " << echarts_version()
+                  << ")\n";
         return 0;
     }
     if (o.print_template) {
@@ -125,7 +130,7 @@ int main(int argc, char** argv) {
     }
     try {
         return run(o);
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         std::fprintf(stderr, "dmine-report: %s\n", e.what());
         return 1;
     }

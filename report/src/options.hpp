@@ -20,10 +20,10 @@ struct Options {
     // libpq keywords in order (dbname first: it may be a whole connection string).
     std::vector<std::pair<std::string, std::string>> connection;
     std::optional<int64_t> run_id;
-    std::string out;            // HTML file ("-" is stdout)
-    std::string template_path;  // "" is the built-in template
+    std::string out;           // HTML file ("-" is stdout)
+    std::string template_path; // "" is the built-in template
     std::string csv_dir;
-    std::string json_path;      // "-" is stdout
+    std::string json_path; // "-" is stdout
     size_t top_anomalies = 25;
     bool quiet = false;
     bool help = false;
@@ -32,8 +32,8 @@ struct Options {
 };
 
 // Throws UsageError (one line) for bad options, and for a password given on the command line.
-Options parse_options(const std::vector<std::string>& args);
+Options parse_options(const std::vector<std::string> &args);
 
 std::string usage_text();
 
-}  // namespace dmine::report
+} // namespace dmine::report

@@ -9,80 +9,93 @@ using nlohmann::json;
 
 namespace {
 
-opt_d json_number(const json& j) {
+opt_d json_number(const json &j) {
     if (j.is_number()) return j.get<double>();
     if (j.is_string()) return parse_number(j.get<std::string>());
     return std::nullopt;
 }
 
-const StepInfo* find_step(const std::vector<StepInfo>& steps, const std::string& name) {
-    for (const auto& s : steps)
+const StepInfo *find_step(const std::vector<StepInfo> &steps, const std::string &name) {
+    for (const auto &s : steps)
         if (s.name == name) return &s;
     return nullptr;
 }
 
-json opt_json(const opt_d& v) { return v && std::isfinite(*v) ? json(*v) : json(nullptr); }
-json opt_json(const opt_i& v) { return v ? json(*v) : json(nullptr); }
-json opt_json(const opt_s& v) { return v ? json(*v) : json(nullptr); }
+json opt_json(const opt_d &v) {
+    return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+}
+json opt_json(const opt_i &v) {
+    return v ? json(*v) : json(nullptr);
+}
+json opt_json(const opt_s &v) {
+    return v ? json(*v) : json(nullptr);
+}
 
-json histogram_json(const std::optional<Histogram>& h) {
+json histogram_json(const std::optional<Histogram> &h) {
     if (!h) return nullptr;
     return json{{"edges", h->edges}, {"counts", h->counts}};
 }
 
-}  // namespace
+} // namespace
 
-const char* to_string(SectionState s) {
+const char *to_string(SectionState s) {
     switch (s) {
-        case SectionState::ok: return "ok";
-        case SectionState::failed: return "failed";
-        case SectionState::running: return "running";
-        case SectionState::skipped: return "skipped";
-        case SectionState::empty: return "empty";
-        case SectionState::unavailable: return "unavailable";
+    case SectionState::ok:
+        return "ok";
+    case SectionState::failed:
+        return "failed";
+    case SectionState::running:
+        return "running";
+    case SectionState::skipped:
+        return "skipped";
+    case SectionState::empty:
+        return "empty";
+    case SectionState::unavailable:
+        return "unavailable";
     }
     return "unknown";
 }
 
-const SectionStatus* ReportData::section(const std::string& key) const {
-    for (const auto& s : sections)
+const SectionStatus *ReportData::section(const std::string &key) const {
+    for (const auto &s : sections)
         if (s.key == key) return &s;
     return nullptr;
 }
 
-const std::vector<SectionSpec>& section_specs() {
+const std::vector<SectionSpec> &section_specs() {
     static const std::vector<SectionSpec> specs = {
         {"profile", "Data profile", {"profile"}, {"result_profile", "result_correlation"}},
         {"clustering",
          "Customer clusters",
          {"features", "clustering", "cluster_profiles"},
-         {"result_kmeans_scores", "result_cluster_profiles", "result_clusters", "result_customer_features"}},
+         {"result_kmeans_scores", "result_cluster_profiles", "result_clusters",
+          "result_customer_features"}},
         {"anomalies", "Anomalies", {"anomalies"}, {"result_anomaly_summary", "result_anomalies"}},
         {"rfm", "RFM segments", {"rfm"}, {"result_rfm"}},
     };
     return specs;
 }
 
-const std::vector<std::string>& result_tables() {
+const std::vector<std::string> &result_tables() {
     static const std::vector<std::string> tables = {
-        "result_profile",          "result_correlation", "result_customer_features",
-        "result_kmeans_scores",    "result_clusters",    "result_cluster_profiles",
-        "result_anomalies",        "result_anomaly_summary", "result_rfm"};
+        "result_profile",       "result_correlation",     "result_customer_features",
+        "result_kmeans_scores", "result_clusters",        "result_cluster_profiles",
+        "result_anomalies",     "result_anomaly_summary", "result_rfm"};
     return tables;
 }
 
 // ---- shaping ----
 
-json parse_json(const std::optional<std::string>& text) {
+json parse_json(const std::optional<std::string> &text) {
     if (!text) return nullptr;
     json j = json::parse(*text, nullptr, false);
     return j.is_discarded() ? json(nullptr) : j;
 }
 
-std::vector<std::string> parse_text_array(const std::optional<std::string>& text) {
+std::vector<std::string> parse_text_array(const std::optional<std::string> &text) {
     std::vector<std::string> out;
     if (!text || text->size() < 2 || text->front() != '{' || text->back() != '}') return out;
-    const std::string& s = *text;
+    const std::string &s = *text;
     size_t i = 1, end = s.size() - 1;
     while (i < end) {
         std::string item;
@@ -92,7 +105,7 @@ std::vector<std::string> parse_text_array(const std::optional<std::string>& text
                 if (s[i] == '\\' && i + 1 < end) ++i;
                 item += s[i++];
             }
-            ++i;  // closing quote
+            ++i; // closing quote
         } else {
             while (i < end && s[i] != ',') item += s[i++];
             if (item == "NULL") item.clear();
@@ -103,12 +116,12 @@ std::vector<std::string> parse_text_array(const std::optional<std::string>& text
     return out;
 }
 
-Histogram parse_histogram(const json& j) {
+Histogram parse_histogram(const json &j) {
     Histogram h;
     if (!j.is_object()) return h;
-    auto read = [](const json& a, std::vector<double>& out) {
+    auto read = [](const json &a, std::vector<double> &out) {
         if (!a.is_array()) return;
-        for (const auto& v : a) {
+        for (const auto &v : a) {
             auto d = json_number(v);
             out.push_back(d ? *d : 0.0);
         }
@@ -117,9 +130,10 @@ Histogram parse_histogram(const json& j) {
     if (j.contains("counts")) read(j["counts"], h.counts);
     // Also accept {"bins": [{"lower": , "upper": , "count": }]}.
     if (h.counts.empty() && j.contains("bins") && j["bins"].is_array()) {
-        for (const auto& b : j["bins"]) {
+        for (const auto &b : j["bins"]) {
             if (!b.is_object()) continue;
-            if (h.edges.empty()) h.edges.push_back(json_number(b.value("lower", json())).value_or(0));
+            if (h.edges.empty())
+                h.edges.push_back(json_number(b.value("lower", json())).value_or(0));
             h.edges.push_back(json_number(b.value("upper", json())).value_or(0));
             h.counts.push_back(json_number(b.value("count", json())).value_or(0));
         }
@@ -127,17 +141,19 @@ Histogram parse_histogram(const json& j) {
     return h;
 }
 
-std::vector<TopValue> parse_top_values(const json& j) {
+std::vector<TopValue> parse_top_values(const json &j) {
     std::vector<TopValue> out;
     if (j.is_array()) {
-        for (const auto& v : j) {
+        for (const auto &v : j) {
             TopValue t;
             if (v.is_object()) {
-                const json& value = v.contains("value") ? v["value"] : json();
+                const json &value = v.contains("value") ? v["value"] : json();
                 t.value = value.is_string() ? value.get<std::string>() : value.dump();
                 t.count = json_number(v.value("count", json())).value_or(0);
-                if (v.contains("share")) t.share = json_number(v["share"]);
-                else if (v.contains("fraction")) t.share = json_number(v["fraction"]);
+                if (v.contains("share"))
+                    t.share = json_number(v["share"]);
+                else if (v.contains("fraction"))
+                    t.share = json_number(v["fraction"]);
             } else if (v.is_array() && v.size() >= 2) {
                 t.value = v[0].is_string() ? v[0].get<std::string>() : v[0].dump();
                 t.count = json_number(v[1]).value_or(0);
@@ -146,31 +162,34 @@ std::vector<TopValue> parse_top_values(const json& j) {
             }
             out.push_back(std::move(t));
         }
-    } else if (j.is_object()) {  // {"value": count, ...}
-        for (const auto& [k, v] : j.items()) out.push_back({k, json_number(v).value_or(0), std::nullopt});
-        std::stable_sort(out.begin(), out.end(), [](const TopValue& a, const TopValue& b) { return a.count > b.count; });
+    } else if (j.is_object()) { // {"value": count, ...}
+        for (const auto &[k, v] : j.items())
+            out.push_back({k, json_number(v).value_or(0), std::nullopt});
+        std::stable_sort(out.begin(), out.end(),
+                         [](const TopValue &a, const TopValue &b) { return a.count > b.count; });
     }
     return out;
 }
 
-std::vector<Contribution> parse_explanation(const json& j) {
+std::vector<Contribution> parse_explanation(const json &j) {
     std::vector<Contribution> out;
     if (j.is_array()) {
-        for (const auto& v : j) {
+        for (const auto &v : j) {
             if (!v.is_object() || !v.contains("feature")) continue;
-            const json& f = v["feature"];
+            const json &f = v["feature"];
             out.push_back({f.is_string() ? f.get<std::string>() : f.dump(),
                            json_number(v.value("contribution", json())).value_or(0)});
         }
-    } else if (j.is_object()) {  // {"amount": 0.61, ...}
-        for (const auto& [k, v] : j.items()) out.push_back({k, json_number(v).value_or(0)});
+    } else if (j.is_object()) { // {"amount": 0.61, ...}
+        for (const auto &[k, v] : j.items()) out.push_back({k, json_number(v).value_or(0)});
     }
-    std::stable_sort(out.begin(), out.end(),
-                     [](const Contribution& a, const Contribution& b) { return a.contribution > b.contribution; });
+    std::stable_sort(out.begin(), out.end(), [](const Contribution &a, const Contribution &b) {
+        return a.contribution > b.contribution;
+    });
     return out;
 }
 
-RunInfo run_from_rows(const Rows& rows, size_t r) {
+RunInfo run_from_rows(const Rows &rows, size_t r) {
     RunInfo run;
     run.id = rows.integer(r, "run_id").value_or(0);
     run.config_name = rows.text(r, "config_name");
@@ -186,7 +205,7 @@ RunInfo run_from_rows(const Rows& rows, size_t r) {
     return run;
 }
 
-std::vector<StepInfo> steps_from_rows(const Rows& rows) {
+std::vector<StepInfo> steps_from_rows(const Rows &rows) {
     std::vector<StepInfo> out;
     for (size_t r = 0; r < rows.size(); ++r) {
         StepInfo s;
@@ -204,7 +223,7 @@ std::vector<StepInfo> steps_from_rows(const Rows& rows) {
     return out;
 }
 
-std::vector<ProfileColumn> profile_from_rows(const Rows& rows) {
+std::vector<ProfileColumn> profile_from_rows(const Rows &rows) {
     std::vector<ProfileColumn> out;
     for (size_t r = 0; r < rows.size(); ++r) {
         ProfileColumn c;
@@ -216,7 +235,8 @@ std::vector<ProfileColumn> profile_from_rows(const Rows& rows) {
         c.null_count = rows.integer(r, "null_count");
         c.null_fraction = rows.number(r, "null_fraction");
         if (!c.null_fraction && c.null_count && c.row_count && *c.row_count > 0)
-            c.null_fraction = static_cast<double>(*c.null_count) / static_cast<double>(*c.row_count);
+            c.null_fraction =
+                static_cast<double>(*c.null_count) / static_cast<double>(*c.row_count);
         c.distinct_estimate = rows.integer(r, "distinct_estimate");
         c.mean = rows.number(r, "mean");
         c.stddev = rows.number(r, "stddev");
@@ -232,21 +252,24 @@ std::vector<ProfileColumn> profile_from_rows(const Rows& rows) {
         c.top_values = parse_top_values(parse_json(rows.text(r, "top_values")));
         out.push_back(std::move(c));
     }
-    std::stable_sort(out.begin(), out.end(), [](const ProfileColumn& a, const ProfileColumn& b) {
+    std::stable_sort(out.begin(), out.end(), [](const ProfileColumn &a, const ProfileColumn &b) {
         return a.ordinal.value_or(INT64_MAX) < b.ordinal.value_or(INT64_MAX);
     });
     return out;
 }
 
-CorrelationMatrix correlation_from_rows(const Rows& rows) {
+CorrelationMatrix correlation_from_rows(const Rows &rows) {
     CorrelationMatrix m;
-    auto index_of = [&m](const std::string& f) {
+    auto index_of = [&m](const std::string &f) {
         auto it = std::find(m.features.begin(), m.features.end(), f);
         if (it != m.features.end()) return static_cast<size_t>(it - m.features.begin());
         m.features.push_back(f);
         return m.features.size() - 1;
     };
-    struct Pair { size_t x, y; opt_d r; };
+    struct Pair {
+        size_t x, y;
+        opt_d r;
+    };
     std::vector<Pair> pairs;
     for (size_t r = 0; r < rows.size(); ++r) {
         auto x = rows.text(r, "feature_x"), y = rows.text(r, "feature_y");
@@ -258,14 +281,14 @@ CorrelationMatrix correlation_from_rows(const Rows& rows) {
     m.r.assign(n, std::vector<opt_d>(n));
     for (size_t i = 0; i < n; ++i) m.r[i][i] = 1.0;
     // Pairs may be stored once (x < y) or both ways; the matrix is symmetric either way.
-    for (const auto& p : pairs) {
+    for (const auto &p : pairs) {
         m.r[p.x][p.y] = p.r;
         if (!m.r[p.y][p.x] || p.x == p.y) m.r[p.y][p.x] = p.r;
     }
     return m;
 }
 
-std::vector<KScore> kscores_from_rows(const Rows& rows) {
+std::vector<KScore> kscores_from_rows(const Rows &rows) {
     std::vector<KScore> out;
     for (size_t r = 0; r < rows.size(); ++r) {
         auto k = rows.integer(r, "k");
@@ -273,22 +296,22 @@ std::vector<KScore> kscores_from_rows(const Rows& rows) {
         out.push_back({*k, rows.number(r, "inertia"), rows.number(r, "silhouette"),
                        rows.boolean(r, "chosen").value_or(false)});
     }
-    std::sort(out.begin(), out.end(), [](const KScore& a, const KScore& b) { return a.k < b.k; });
+    std::sort(out.begin(), out.end(), [](const KScore &a, const KScore &b) { return a.k < b.k; });
     return out;
 }
 
-std::optional<int64_t> chosen_k(const std::vector<KScore>& scores) {
-    for (const auto& s : scores)
+std::optional<int64_t> chosen_k(const std::vector<KScore> &scores) {
+    for (const auto &s : scores)
         if (s.chosen) return s.k;
-    const KScore* best = nullptr;
-    for (const auto& s : scores)
+    const KScore *best = nullptr;
+    for (const auto &s : scores)
         if (s.silhouette && (!best || *s.silhouette > *best->silhouette)) best = &s;
     if (best) return best->k;
     return std::nullopt;
 }
 
-std::vector<ClusterProfile> cluster_profiles_from_rows(const Rows& rows,
-                                                       const std::vector<std::string>& measures) {
+std::vector<ClusterProfile> cluster_profiles_from_rows(const Rows &rows,
+                                                       const std::vector<std::string> &measures) {
     std::vector<ClusterProfile> out;
     for (size_t r = 0; r < rows.size(); ++r) {
         ClusterProfile p;
@@ -297,7 +320,7 @@ std::vector<ClusterProfile> cluster_profiles_from_rows(const Rows& rows,
         p.share = rows.number(r, "share");
         p.label = rows.text(r, "label");
         json centroid = parse_json(rows.text(r, "centroid"));
-        for (const auto& m : measures) {
+        for (const auto &m : measures) {
             opt_d v = rows.number(r, m);
             if (!v && centroid.is_object() && centroid.contains(m)) v = json_number(centroid[m]);
             p.measures.push_back(v);
@@ -306,19 +329,22 @@ std::vector<ClusterProfile> cluster_profiles_from_rows(const Rows& rows,
     }
     int64_t total = 0;
     bool all_sizes = !out.empty();
-    for (const auto& p : out) {
-        if (p.size) total += *p.size;
-        else all_sizes = false;
+    for (const auto &p : out) {
+        if (p.size)
+            total += *p.size;
+        else
+            all_sizes = false;
     }
     if (all_sizes && total > 0)
-        for (auto& p : out)
+        for (auto &p : out)
             if (!p.share) p.share = static_cast<double>(*p.size) / static_cast<double>(total);
-    std::sort(out.begin(), out.end(),
-              [](const ClusterProfile& a, const ClusterProfile& b) { return a.cluster < b.cluster; });
+    std::sort(out.begin(), out.end(), [](const ClusterProfile &a, const ClusterProfile &b) {
+        return a.cluster < b.cluster;
+    });
     return out;
 }
 
-std::vector<AnomalyRow> anomalies_from_rows(const Rows& rows) {
+std::vector<AnomalyRow> anomalies_from_rows(const Rows &rows) {
     std::vector<AnomalyRow> out;
     for (size_t r = 0; r < rows.size(); ++r) {
         AnomalyRow a;
@@ -331,13 +357,14 @@ std::vector<AnomalyRow> anomalies_from_rows(const Rows& rows) {
         a.is_anomaly = rows.boolean(r, "is_anomaly");
         a.explanation = parse_explanation(parse_json(rows.text(r, "explanation")));
         a.anomaly_type = rows.text(r, "anomaly_type");
-        if (!a.anomaly_type && !a.explanation.empty()) a.anomaly_type = a.explanation.front().feature;
+        if (!a.anomaly_type && !a.explanation.empty())
+            a.anomaly_type = a.explanation.front().feature;
         out.push_back(std::move(a));
     }
     return out;
 }
 
-std::vector<RfmSegment> rfm_segments_from_rows(const Rows& rows) {
+std::vector<RfmSegment> rfm_segments_from_rows(const Rows &rows) {
     std::vector<RfmSegment> out;
     int64_t total = 0;
     for (size_t r = 0; r < rows.size(); ++r) {
@@ -352,9 +379,10 @@ std::vector<RfmSegment> rfm_segments_from_rows(const Rows& rows) {
         total += s.customers;
         out.push_back(std::move(s));
     }
-    for (auto& s : out)
-        if (!s.share && total > 0) s.share = static_cast<double>(s.customers) / static_cast<double>(total);
-    std::stable_sort(out.begin(), out.end(), [](const RfmSegment& a, const RfmSegment& b) {
+    for (auto &s : out)
+        if (!s.share && total > 0)
+            s.share = static_cast<double>(s.customers) / static_cast<double>(total);
+    std::stable_sort(out.begin(), out.end(), [](const RfmSegment &a, const RfmSegment &b) {
         double ma = a.monetary.value_or(-INFINITY), mb = b.monetary.value_or(-INFINITY);
         if (ma != mb) return ma > mb;
         return a.customers > b.customers;
@@ -362,31 +390,35 @@ std::vector<RfmSegment> rfm_segments_from_rows(const Rows& rows) {
     return out;
 }
 
-std::vector<RfmCell> rfm_grid_from_rows(const Rows& rows) {
+std::vector<RfmCell> rfm_grid_from_rows(const Rows &rows) {
     std::vector<RfmCell> out;
     for (size_t r = 0; r < rows.size(); ++r) {
         auto rs = rows.integer(r, "r_score"), fs = rows.integer(r, "f_score");
         if (!rs || !fs) continue;
-        out.push_back({*rs, *fs, rows.integer(r, "customers").value_or(0), rows.number(r, "avg_monetary")});
+        out.push_back(
+            {*rs, *fs, rows.integer(r, "customers").value_or(0), rows.number(r, "avg_monetary")});
     }
-    std::sort(out.begin(), out.end(),
-              [](const RfmCell& a, const RfmCell& b) { return a.r != b.r ? a.r < b.r : a.f < b.f; });
+    std::sort(out.begin(), out.end(), [](const RfmCell &a, const RfmCell &b) {
+        return a.r != b.r ? a.r < b.r : a.f < b.f;
+    });
     return out;
 }
 
-SectionStatus section_status(const SectionSpec& spec, const RunInfo& run,
-                             const std::vector<StepInfo>& steps, bool has_rows, bool table_missing) {
+SectionStatus section_status(const SectionSpec &spec, const RunInfo &run,
+                             const std::vector<StepInfo> &steps, bool has_rows,
+                             bool table_missing) {
     SectionStatus st;
     st.key = spec.key;
     st.title = spec.title;
 
-    const StepInfo* failed = nullptr;
-    const StepInfo* running = nullptr;
+    const StepInfo *failed = nullptr;
+    const StepInfo *running = nullptr;
     bool any_step = false, all_skipped = true, planned = false;
-    for (const auto& name : spec.steps) {
-        if (std::find(run.planned_steps.begin(), run.planned_steps.end(), name) != run.planned_steps.end())
+    for (const auto &name : spec.steps) {
+        if (std::find(run.planned_steps.begin(), run.planned_steps.end(), name) !=
+            run.planned_steps.end())
             planned = true;
-        const StepInfo* s = find_step(steps, name);
+        const StepInfo *s = find_step(steps, name);
         if (!s) continue;
         any_step = true;
         std::string status = s->status.value_or("");
@@ -420,8 +452,8 @@ SectionStatus section_status(const SectionSpec& spec, const RunInfo& run,
     if (!any_step && run_status == "failed" && (planned || run.planned_steps.empty())) {
         // The run stopped before it reached the step.
         st.state = SectionState::failed;
-        const StepInfo* culprit = nullptr;
-        for (const auto& s : steps)
+        const StepInfo *culprit = nullptr;
+        for (const auto &s : steps)
             if (s.status.value_or("") == "failed") culprit = &s;
         st.message = culprit ? "not reached: the run stopped when step " + culprit->name + " failed"
                              : "not reached: the run failed";
@@ -436,7 +468,8 @@ SectionStatus section_status(const SectionSpec& spec, const RunInfo& run,
     }
     if ((any_step && all_skipped) || (!any_step && !planned && !run.planned_steps.empty())) {
         st.state = SectionState::skipped;
-        st.message = "not part of this run" + (run.mode ? " (mode " + *run.mode + ")" : std::string());
+        st.message =
+            "not part of this run" + (run.mode ? " (mode " + *run.mode + ")" : std::string());
         return st;
     }
     st.state = SectionState::empty;
@@ -444,7 +477,7 @@ SectionStatus section_status(const SectionSpec& spec, const RunInfo& run,
     return st;
 }
 
-json to_json(const ReportData& d) {
+json to_json(const ReportData &d) {
     json j;
     j["meta"] = {{"database", d.meta.database},
                  {"host", d.meta.host},
@@ -463,7 +496,7 @@ json to_json(const ReportData& d) {
                 {"warehouse", d.run.warehouse},
                 {"parameters", d.run.parameters}};
     json steps = json::array();
-    for (const auto& s : d.steps)
+    for (const auto &s : d.steps)
         steps.push_back({{"step", s.name},
                          {"position", opt_json(s.position)},
                          {"status", opt_json(s.status)},
@@ -475,10 +508,11 @@ json to_json(const ReportData& d) {
                          {"details", s.details}});
     j["steps"] = steps;
     json tables = json::array();
-    for (const auto& t : d.tables) tables.push_back({{"table", "dmine." + t.table}, {"rows", opt_json(t.rows)}});
+    for (const auto &t : d.tables)
+        tables.push_back({{"table", "dmine." + t.table}, {"rows", opt_json(t.rows)}});
     j["tables"] = tables;
     json sections = json::array();
-    for (const auto& s : d.sections)
+    for (const auto &s : d.sections)
         sections.push_back({{"section", s.key},
                             {"title", s.title},
                             {"state", to_string(s.state)},
@@ -487,62 +521,84 @@ json to_json(const ReportData& d) {
     j["sections"] = sections;
 
     json profile = json::array();
-    for (const auto& c : d.profile) {
+    for (const auto &c : d.profile) {
         json top = json::array();
-        for (const auto& t : c.top_values)
+        for (const auto &t : c.top_values)
             top.push_back({{"value", t.value}, {"count", t.count}, {"share", opt_json(t.share)}});
-        profile.push_back({{"column_name", c.name},       {"ordinal", opt_json(c.ordinal)},
-                           {"data_type", opt_json(c.data_type)}, {"kind", opt_json(c.kind)},
-                           {"row_count", opt_json(c.row_count)}, {"null_count", opt_json(c.null_count)},
+        profile.push_back({{"column_name", c.name},
+                           {"ordinal", opt_json(c.ordinal)},
+                           {"data_type", opt_json(c.data_type)},
+                           {"kind", opt_json(c.kind)},
+                           {"row_count", opt_json(c.row_count)},
+                           {"null_count", opt_json(c.null_count)},
                            {"null_fraction", opt_json(c.null_fraction)},
                            {"distinct_estimate", opt_json(c.distinct_estimate)},
-                           {"mean", opt_json(c.mean)},   {"stddev", opt_json(c.stddev)},
-                           {"p25", opt_json(c.p25)},     {"p50", opt_json(c.p50)},
-                           {"p75", opt_json(c.p75)},     {"min_value", opt_json(c.min_value)},
-                           {"max_value", opt_json(c.max_value)}, {"skewness", opt_json(c.skewness)},
-                           {"kurtosis", opt_json(c.kurtosis)}, {"histogram", histogram_json(c.histogram)},
+                           {"mean", opt_json(c.mean)},
+                           {"stddev", opt_json(c.stddev)},
+                           {"p25", opt_json(c.p25)},
+                           {"p50", opt_json(c.p50)},
+                           {"p75", opt_json(c.p75)},
+                           {"min_value", opt_json(c.min_value)},
+                           {"max_value", opt_json(c.max_value)},
+                           {"skewness", opt_json(c.skewness)},
+                           {"kurtosis", opt_json(c.kurtosis)},
+                           {"histogram", histogram_json(c.histogram)},
                            {"top_values", top}});
     }
     json corr = json::array();
-    for (const auto& row : d.correlation.r) {
+    for (const auto &row : d.correlation.r) {
         json jr = json::array();
-        for (const auto& v : row) jr.push_back(opt_json(v));
+        for (const auto &v : row) jr.push_back(opt_json(v));
         corr.push_back(jr);
     }
     j["profile"] = {{"columns", profile},
                     {"correlation", {{"features", d.correlation.features}, {"matrix", corr}}}};
 
     json scores = json::array();
-    for (const auto& s : d.clustering.scores)
-        scores.push_back({{"k", s.k}, {"inertia", opt_json(s.inertia)},
-                          {"silhouette", opt_json(s.silhouette)}, {"chosen", s.chosen}});
+    for (const auto &s : d.clustering.scores)
+        scores.push_back({{"k", s.k},
+                          {"inertia", opt_json(s.inertia)},
+                          {"silhouette", opt_json(s.silhouette)},
+                          {"chosen", s.chosen}});
     json profiles = json::array();
-    for (const auto& p : d.clustering.profiles) {
+    for (const auto &p : d.clustering.profiles) {
         json measures = json::object();
         for (size_t i = 0; i < d.clustering.measure_names.size() && i < p.measures.size(); ++i)
             measures[d.clustering.measure_names[i]] = opt_json(p.measures[i]);
-        profiles.push_back({{"cluster", p.cluster}, {"size", opt_json(p.size)}, {"share", opt_json(p.share)},
-                            {"label", opt_json(p.label)}, {"measures", measures}});
+        profiles.push_back({{"cluster", p.cluster},
+                            {"size", opt_json(p.size)},
+                            {"share", opt_json(p.share)},
+                            {"label", opt_json(p.label)},
+                            {"measures", measures}});
     }
-    j["clustering"] = {{"chosen_k", d.clustering.chosen_k ? json(*d.clustering.chosen_k) : json(nullptr)},
-                       {"customers", opt_json(d.clustering.customers)},
-                       {"scores", scores},
-                       {"profiles", profiles},
-                       {"sample", {{"x", d.clustering.point_x}, {"y", d.clustering.point_y},
-                                   {"points", d.clustering.points.size()}}}};
+    j["clustering"] = {
+        {"chosen_k", d.clustering.chosen_k ? json(*d.clustering.chosen_k) : json(nullptr)},
+        {"customers", opt_json(d.clustering.customers)},
+        {"scores", scores},
+        {"profiles", profiles},
+        {"sample",
+         {{"x", d.clustering.point_x},
+          {"y", d.clustering.point_y},
+          {"points", d.clustering.points.size()}}}};
 
     json top = json::array();
-    for (const auto& a : d.anomalies.top) {
+    for (const auto &a : d.anomalies.top) {
         json expl = json::array();
-        for (const auto& c : a.explanation) expl.push_back({{"feature", c.feature}, {"contribution", c.contribution}});
-        top.push_back({{"line_key", opt_json(a.line_key)},   {"customer_key", opt_json(a.customer_key)},
-                       {"occurred_at", opt_json(a.occurred_at)}, {"amount", opt_json(a.amount)},
-                       {"quantity", opt_json(a.quantity)},   {"score", opt_json(a.score)},
+        for (const auto &c : a.explanation)
+            expl.push_back({{"feature", c.feature}, {"contribution", c.contribution}});
+        top.push_back({{"line_key", opt_json(a.line_key)},
+                       {"customer_key", opt_json(a.customer_key)},
+                       {"occurred_at", opt_json(a.occurred_at)},
+                       {"amount", opt_json(a.amount)},
+                       {"quantity", opt_json(a.quantity)},
+                       {"score", opt_json(a.score)},
                        {"is_anomaly", a.is_anomaly ? json(*a.is_anomaly) : json(nullptr)},
-                       {"anomaly_type", opt_json(a.anomaly_type)}, {"explanation", expl}});
+                       {"anomaly_type", opt_json(a.anomaly_type)},
+                       {"explanation", expl}});
     }
     json types = json::array();
-    for (const auto& [t, n] : d.anomalies.type_counts) types.push_back({{"anomaly_type", t}, {"count", n}});
+    for (const auto &[t, n] : d.anomalies.type_counts)
+        types.push_back({{"anomaly_type", t}, {"count", n}});
     j["anomalies"] = {{"lines_scored", opt_json(d.anomalies.lines_scored)},
                       {"anomalies", opt_json(d.anomalies.anomalies)},
                       {"threshold", opt_json(d.anomalies.threshold)},
@@ -551,19 +607,26 @@ json to_json(const ReportData& d) {
                       {"type_counts", types}};
 
     json segments = json::array();
-    for (const auto& s : d.rfm.segments)
-        segments.push_back({{"segment", s.segment}, {"customers", s.customers}, {"share", opt_json(s.share)},
-                            {"monetary", opt_json(s.monetary)}, {"avg_recency", opt_json(s.avg_recency)},
+    for (const auto &s : d.rfm.segments)
+        segments.push_back({{"segment", s.segment},
+                            {"customers", s.customers},
+                            {"share", opt_json(s.share)},
+                            {"monetary", opt_json(s.monetary)},
+                            {"avg_recency", opt_json(s.avg_recency)},
                             {"avg_frequency", opt_json(s.avg_frequency)},
                             {"avg_monetary", opt_json(s.avg_monetary)}});
     json grid = json::array();
-    for (const auto& c : d.rfm.grid)
-        grid.push_back({{"r_score", c.r}, {"f_score", c.f}, {"customers", c.customers},
+    for (const auto &c : d.rfm.grid)
+        grid.push_back({{"r_score", c.r},
+                        {"f_score", c.f},
+                        {"customers", c.customers},
                         {"avg_monetary", opt_json(c.avg_monetary)}});
-    j["rfm"] = {{"customers", d.rfm.customers}, {"monetary", opt_json(d.rfm.monetary)},
-                {"segments", segments}, {"grid", grid}};
+    j["rfm"] = {{"customers", d.rfm.customers},
+                {"monetary", opt_json(d.rfm.monetary)},
+                {"segments", segments},
+                {"grid", grid}};
     j["notes"] = d.notes;
     return j;
 }
 
-}  // namespace dmine::report
+} // namespace dmine::report

@@ -73,7 +73,8 @@ TEST(ReportFormat, Bytes) {
 }
 
 TEST(ReportFormat, Timestamps) {
-    EXPECT_EQ(format_timestamp(std::string("2024-05-01 12:34:56.789123+02")), "2024-05-01 12:34:56 +02");
+    EXPECT_EQ(format_timestamp(std::string("2024-05-01 12:34:56.789123+02")),
+              "2024-05-01 12:34:56 +02");
     EXPECT_EQ(format_timestamp(std::string("2024-05-01 12:34:56+00")), "2024-05-01 12:34:56 UTC");
     EXPECT_EQ(format_timestamp(std::string("2024-05-01 12:34:56")), "2024-05-01 12:34:56");
     EXPECT_EQ(format_timestamp(std::string("yesterday")), "yesterday");

@@ -8,14 +8,17 @@ using namespace dmine::report;
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 TEST(ReportOptions, ConnectionStringFirstThenOverrides) {
-    Options o = parse_options({"host=db dbname=shop", "-p", "5433", "--username=analyst", "--out", "r.html"});
-    EXPECT_EQ(o.connection, (Params{{"dbname", "host=db dbname=shop"}, {"port", "5433"}, {"user", "analyst"}}));
+    Options o = parse_options(
+        {"host=db dbname=shop", "-p", "5433", "--username=analyst", "--out", "r.html"});
+    EXPECT_EQ(o.connection,
+              (Params{{"dbname", "host=db dbname=shop"}, {"port", "5433"}, {"user", "analyst"}}));
     EXPECT_EQ(o.out, "r.html");
     EXPECT_FALSE(o.run_id.has_value());
 }
 
 TEST(ReportOptions, PsqlStyleShortOptions) {
-    Options o = parse_options({"-dshop", "-h", "/run/pg", "-r", "12", "-o", "-", "--csv", "out", "--json=d.json", "-q"});
+    Options o = parse_options(
+        {"-dshop", "-h", "/run/pg", "-r", "12", "-o", "-", "--csv", "out", "--json=d.json", "-q"});
     EXPECT_EQ(o.connection, (Params{{"dbname", "shop"}, {"host", "/run/pg"}}));
     EXPECT_EQ(o.run_id, 12);
     EXPECT_EQ(o.out, "-");

@@ -15,7 +15,8 @@ ReportData sample_report() {
     d.run.id = 3;
     d.run.status = "failed";
     d.run.mode = "full";
-    d.run.planned_steps = {"profile", "features", "clustering", "cluster_profiles", "anomalies", "rfm"};
+    d.run.planned_steps = {"profile",          "features",  "clustering",
+                           "cluster_profiles", "anomalies", "rfm"};
     d.run.started_at = "2025-01-02 03:00:00.5+00";
     d.run.duration_ms = 107500;
     d.run.error = "step anomalies failed: <b>boom</b>";
@@ -57,12 +58,13 @@ ReportData sample_report() {
     d.rfm.customers = 40;
     d.rfm.monetary = 9000;
     d.rfm.grid = {{5, 5, 40, 225.0}};
-    for (const auto& spec : section_specs())
-        d.sections.push_back(section_status(spec, d.run, d.steps, std::string(spec.key) != "anomalies", false));
+    for (const auto &spec : section_specs())
+        d.sections.push_back(
+            section_status(spec, d.run, d.steps, std::string(spec.key) != "anomalies", false));
     return d;
 }
 
-}  // namespace
+} // namespace
 
 TEST(ReportRender, ScriptSafeJson) {
     std::string s = script_safe_json(json{{"x", "</script><!-- & \xE2\x80\xA8"}});
@@ -76,7 +78,7 @@ TEST(ReportRender, ScriptSafeJson) {
 TEST(ReportRender, HistogramMarksTheThreshold) {
     Histogram h{{0.3, 0.4, 0.5, 0.6, 0.7}, {100, 50, 5, 1}};
     json o = chart_histogram("score", h, 0.55);
-    const json& s = o["series"][0];
+    const json &s = o["series"][0];
     EXPECT_EQ(s["markLine"]["data"][0]["xAxis"], 2) << "the bin that holds the threshold";
     EXPECT_EQ(s["data"][3]["itemStyle"]["color"], "#e15759") << "bins above the threshold are red";
     EXPECT_FALSE(s["data"][0].contains("itemStyle"));
@@ -86,12 +88,15 @@ TEST(ReportRender, HistogramMarksTheThreshold) {
 }
 
 TEST(ReportRender, KScoresMarkTheChosenK) {
-    json o = chart_kscores({{2, 100.0, 0.4, false}, {3, 80.0, 0.5, true}, {4, 70.0, std::nullopt, false}}, 3);
+    json o = chart_kscores(
+        {{2, 100.0, 0.4, false}, {3, 80.0, 0.5, true}, {4, 70.0, std::nullopt, false}}, 3);
     EXPECT_EQ(o["series"][0]["markLine"]["data"][0]["xAxis"], 1);
     EXPECT_EQ(o["series"][0]["data"][2], nullptr) << "a missing silhouette is a gap";
-    EXPECT_EQ(o["series"][0]["data"][1]["itemStyle"]["color"], "#e15759") << "the chosen point stands out";
+    EXPECT_EQ(o["series"][0]["data"][1]["itemStyle"]["color"], "#e15759")
+        << "the chosen point stands out";
     EXPECT_EQ(o["xAxis"]["data"][0], "2");
-    EXPECT_NE(o["series"][0]["markLine"]["label"]["formatter"].get<std::string>().find("k = 3"), std::string::npos);
+    EXPECT_NE(o["series"][0]["markLine"]["label"]["formatter"].get<std::string>().find("k = 3"),
+              std::string::npos);
 }
 
 TEST(ReportRender, HeatmapsAndGrid) {
@@ -129,20 +134,22 @@ TEST(ReportRender, ViewFormatsForPeople) {
     EXPECT_TRUE(v["anomalies"]["missing"].get<bool>());
     EXPECT_EQ(v["anomalies"]["error"], "<b>boom</b>");
     json charts = json::parse(v["charts_json"].get<std::string>());
-    for (const char* id : {"chart-steps", "chart-dist-0", "chart-correlation", "chart-kscores", "chart-cluster-sizes",
-                           "chart-cluster-scatter", "chart-rfm-segments", "chart-rfm-grid"})
+    for (const char *id :
+         {"chart-steps", "chart-dist-0", "chart-correlation", "chart-kscores",
+          "chart-cluster-sizes", "chart-cluster-scatter", "chart-rfm-segments", "chart-rfm-grid"})
         EXPECT_TRUE(charts.contains(id)) << id;
     EXPECT_FALSE(charts.contains("chart-anomaly-scores"));
 }
 
 TEST(ReportRender, DefaultTemplateMakesOneSelfContainedPage) {
     std::string html = render_html(std::string(default_template()), build_view(sample_report()));
-    for (const char* id : {"summary", "profile", "clustering", "anomalies", "rfm", "log"})
+    for (const char *id : {"summary", "profile", "clustering", "anomalies", "rfm", "log"})
         EXPECT_NE(html.find(std::string("<section id=\"") + id + "\""), std::string::npos) << id;
     EXPECT_NE(html.find("data-missing=\"anomalies\""), std::string::npos);
     EXPECT_NE(html.find("&lt;b&gt;boom&lt;/b&gt;"), std::string::npos) << "errors are escaped";
     EXPECT_EQ(html.find("<b>boom</b>"), std::string::npos);
-    EXPECT_NE(html.find("Apache Software Foundation"), std::string::npos) << "the charting library is inlined";
+    EXPECT_NE(html.find("Apache Software Foundation"), std::string::npos)
+        << "the charting library is inlined";
     EXPECT_EQ(html.find("<script src"), std::string::npos) << "nothing loaded from elsewhere";
     EXPECT_EQ(html.find("<link"), std::string::npos);
     EXPECT_NE(html.find("1,234,567"), std::string::npos);

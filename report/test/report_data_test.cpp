@@ -14,13 +14,13 @@ Rows make_rows(std::vector<std::string> cols, std::vector<std::vector<Cell>> row
     return Rows(std::move(cols), std::move(rows));
 }
 
-const SectionSpec& spec(const std::string& key) {
-    for (const auto& s : section_specs())
+const SectionSpec &spec(const std::string &key) {
+    for (const auto &s : section_specs())
         if (s.key == key) return s;
     throw std::runtime_error("no section " + key);
 }
 
-RunInfo full_run(const std::string& status, const std::string& mode = "full") {
+RunInfo full_run(const std::string &status, const std::string &mode = "full") {
     RunInfo r;
     r.id = 7;
     r.status = status;
@@ -29,7 +29,7 @@ RunInfo full_run(const std::string& status, const std::string& mode = "full") {
     return r;
 }
 
-StepInfo step(const std::string& name, const std::string& status, const std::string& error = "") {
+StepInfo step(const std::string &name, const std::string &status, const std::string &error = "") {
     StepInfo s;
     s.name = name;
     s.status = status;
@@ -37,10 +37,11 @@ StepInfo step(const std::string& name, const std::string& status, const std::str
     return s;
 }
 
-}  // namespace
+} // namespace
 
 TEST(ReportData, RowsReadTextNumbersAndNulls) {
-    Rows r = make_rows({"a", "b", "c", "d"}, {{"12", "1.5e3", std::nullopt, "t"}, {"x", "NaN", "Infinity", "f"}});
+    Rows r = make_rows({"a", "b", "c", "d"},
+                       {{"12", "1.5e3", std::nullopt, "t"}, {"x", "NaN", "Infinity", "f"}});
     EXPECT_EQ(r.integer(0, "a"), 12);
     EXPECT_EQ(r.number(0, "b"), 1500.0);
     EXPECT_FALSE(r.number(0, "c").has_value());
@@ -56,7 +57,8 @@ TEST(ReportData, RowsReadTextNumbersAndNulls) {
 TEST(ReportData, TextArrays) {
     EXPECT_EQ(parse_text_array(std::string("{profile,features,rfm}")),
               (std::vector<std::string>{"profile", "features", "rfm"}));
-    EXPECT_EQ(parse_text_array(std::string("{\"a b\",\"c,d\",e}")), (std::vector<std::string>{"a b", "c,d", "e"}));
+    EXPECT_EQ(parse_text_array(std::string("{\"a b\",\"c,d\",e}")),
+              (std::vector<std::string>{"a b", "c,d", "e"}));
     EXPECT_EQ(parse_text_array(std::string("{}")), std::vector<std::string>{});
     EXPECT_TRUE(parse_text_array(std::nullopt).empty());
 }
@@ -74,7 +76,8 @@ TEST(ReportData, Histograms) {
 }
 
 TEST(ReportData, TopValuesAndExplanations) {
-    auto top = parse_top_values(json::parse(R"([{"value": "grocery", "count": 30, "share": 0.5}, ["toys", 3]])"));
+    auto top = parse_top_values(
+        json::parse(R"([{"value": "grocery", "count": 30, "share": 0.5}, ["toys", 3]])"));
     ASSERT_EQ(top.size(), 2u);
     EXPECT_EQ(top[0].value, "grocery");
     EXPECT_EQ(top[0].share, 0.5);
@@ -93,8 +96,10 @@ TEST(ReportData, TopValuesAndExplanations) {
 }
 
 TEST(ReportData, CorrelationPairsBecomeASymmetricMatrix) {
-    Rows r = make_rows({"feature_x", "feature_y", "correlation"},
-                       {{"amount", "quantity", "0.5"}, {"amount", "hour", "-0.25"}, {"hour", "quantity", std::nullopt}});
+    Rows r =
+        make_rows({"feature_x", "feature_y", "correlation"}, {{"amount", "quantity", "0.5"},
+                                                              {"amount", "hour", "-0.25"},
+                                                              {"hour", "quantity", std::nullopt}});
     CorrelationMatrix m = correlation_from_rows(r);
     ASSERT_EQ(m.features, (std::vector<std::string>{"amount", "quantity", "hour"}));
     EXPECT_EQ(m.r[0][0], 1.0);
@@ -105,8 +110,9 @@ TEST(ReportData, CorrelationPairsBecomeASymmetricMatrix) {
 }
 
 TEST(ReportData, ChosenKIsTheFlaggedOneElseTheBestSilhouette) {
-    Rows r = make_rows({"k", "inertia", "silhouette", "chosen"},
-                       {{"3", "90", "0.5", "f"}, {"2", "100", "0.4", "f"}, {"4", "80", "0.45", "t"}});
+    Rows r =
+        make_rows({"k", "inertia", "silhouette", "chosen"},
+                  {{"3", "90", "0.5", "f"}, {"2", "100", "0.4", "f"}, {"4", "80", "0.45", "t"}});
     auto scores = kscores_from_rows(r);
     ASSERT_EQ(scores.size(), 3u);
     EXPECT_EQ(scores[0].k, 2) << "sorted by k";
@@ -117,9 +123,10 @@ TEST(ReportData, ChosenKIsTheFlaggedOneElseTheBestSilhouette) {
 }
 
 TEST(ReportData, ClusterProfilesTakeColumnsThenCentroidAndDeriveShares) {
-    Rows r = make_rows({"cluster", "size", "label", "monetary", "centroid"},
-                       {{"1", "30", "Regulars", "100.5", R"({"recency_days": 4})"},
-                        {"0", "10", std::nullopt, std::nullopt, R"({"monetary": 900, "recency_days": 2})"}});
+    Rows r = make_rows(
+        {"cluster", "size", "label", "monetary", "centroid"},
+        {{"1", "30", "Regulars", "100.5", R"({"recency_days": 4})"},
+         {"0", "10", std::nullopt, std::nullopt, R"({"monetary": 900, "recency_days": 2})"}});
     auto p = cluster_profiles_from_rows(r, {"recency_days", "monetary"});
     ASSERT_EQ(p.size(), 2u);
     EXPECT_EQ(p[0].cluster, 0);
@@ -131,8 +138,10 @@ TEST(ReportData, ClusterProfilesTakeColumnsThenCentroidAndDeriveShares) {
 }
 
 TEST(ReportData, AnomalyTypeFallsBackToTheTopFeature) {
-    Rows r = make_rows({"line_key", "score", "is_anomaly", "explanation"},
-                       {{"L1", "0.8", "t", R"([{"feature": "hour", "contribution": 0.1}, {"feature": "quantity", "contribution": 0.7}])"}});
+    Rows r = make_rows(
+        {"line_key", "score", "is_anomaly", "explanation"},
+        {{"L1", "0.8", "t",
+          R"([{"feature": "hour", "contribution": 0.1}, {"feature": "quantity", "contribution": 0.7}])"}});
     auto a = anomalies_from_rows(r);
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(a[0].anomaly_type, "quantity");
@@ -147,7 +156,8 @@ TEST(ReportData, RfmSegmentsAndGrid) {
     ASSERT_EQ(s.size(), 2u);
     EXPECT_EQ(s[0].segment, "Champions") << "by value";
     EXPECT_DOUBLE_EQ(*s[0].share, 0.4);
-    Rows grid = make_rows({"r_score", "f_score", "customers"}, {{"2", "1", "5"}, {"1", "2", "3"}, {std::nullopt, "1", "9"}});
+    Rows grid = make_rows({"r_score", "f_score", "customers"},
+                          {{"2", "1", "5"}, {"1", "2", "3"}, {std::nullopt, "1", "9"}});
     auto g = rfm_grid_from_rows(grid);
     ASSERT_EQ(g.size(), 2u);
     EXPECT_EQ(g[0].r, 1);
@@ -155,13 +165,15 @@ TEST(ReportData, RfmSegmentsAndGrid) {
 }
 
 TEST(ReportData, SectionOkWhenTheResultsArePresent) {
-    auto st = section_status(spec("profile"), full_run("succeeded"), {step("profile", "succeeded")}, true, false);
+    auto st = section_status(spec("profile"), full_run("succeeded"), {step("profile", "succeeded")},
+                             true, false);
     EXPECT_EQ(st.state, SectionState::ok);
     EXPECT_TRUE(st.message.empty());
 }
 
 TEST(ReportData, SectionOfAFailedStepShowsItsError) {
-    std::vector<StepInfo> steps = {step("profile", "succeeded"), step("anomalies", "failed", "statement timeout")};
+    std::vector<StepInfo> steps = {step("profile", "succeeded"),
+                                   step("anomalies", "failed", "statement timeout")};
     auto st = section_status(spec("anomalies"), full_run("failed"), steps, false, false);
     EXPECT_EQ(st.state, SectionState::failed);
     EXPECT_EQ(st.error, "statement timeout");
@@ -173,7 +185,8 @@ TEST(ReportData, SectionOfAFailedStepShowsItsError) {
 }
 
 TEST(ReportData, SectionNotReachedByAFailedRun) {
-    std::vector<StepInfo> steps = {step("profile", "succeeded"), step("anomalies", "failed", "out of memory")};
+    std::vector<StepInfo> steps = {step("profile", "succeeded"),
+                                   step("anomalies", "failed", "out of memory")};
     auto st = section_status(spec("rfm"), full_run("failed"), steps, false, false);
     EXPECT_EQ(st.state, SectionState::failed);
     EXPECT_NE(st.message.find("not reached"), std::string::npos);
@@ -183,17 +196,26 @@ TEST(ReportData, SectionNotReachedByAFailedRun) {
 TEST(ReportData, SectionSkippedEmptyRunningUnavailable) {
     RunInfo quick = full_run("succeeded", "quick");
     quick.planned_steps = {"profile", "features", "clustering", "cluster_profiles"};
-    auto skipped = section_status(spec("anomalies"), quick, {step("profile", "succeeded")}, false, false);
+    auto skipped =
+        section_status(spec("anomalies"), quick, {step("profile", "succeeded")}, false, false);
     EXPECT_EQ(skipped.state, SectionState::skipped);
     EXPECT_NE(skipped.message.find("quick"), std::string::npos);
-    EXPECT_EQ(section_status(spec("rfm"), full_run("succeeded"), {step("rfm", "skipped")}, false, false).state,
-              SectionState::skipped);
-    EXPECT_EQ(section_status(spec("rfm"), full_run("succeeded"), {step("rfm", "succeeded")}, false, false).state,
-              SectionState::empty);
-    EXPECT_EQ(section_status(spec("rfm"), full_run("running"), {step("rfm", "running")}, false, false).state,
+    EXPECT_EQ(
+        section_status(spec("rfm"), full_run("succeeded"), {step("rfm", "skipped")}, false, false)
+            .state,
+        SectionState::skipped);
+    EXPECT_EQ(
+        section_status(spec("rfm"), full_run("succeeded"), {step("rfm", "succeeded")}, false, false)
+            .state,
+        SectionState::empty);
+    EXPECT_EQ(
+        section_status(spec("rfm"), full_run("running"), {step("rfm", "running")}, false, false)
+            .state,
+        SectionState::running);
+    EXPECT_EQ(section_status(spec("rfm"), full_run("running"), {}, false, false).state,
               SectionState::running);
-    EXPECT_EQ(section_status(spec("rfm"), full_run("running"), {}, false, false).state, SectionState::running);
-    EXPECT_EQ(section_status(spec("rfm"), full_run("succeeded"), {}, false, true).state, SectionState::unavailable);
+    EXPECT_EQ(section_status(spec("rfm"), full_run("succeeded"), {}, false, true).state,
+              SectionState::unavailable);
 }
 
 TEST(ReportData, JsonOfTheReportData) {
