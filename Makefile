@@ -7,8 +7,8 @@ KERNEL_SRCS = $(sort $(wildcard src/kernels/*.cpp))
 GLUE_SRCS   = $(sort $(wildcard src/pg/*.cpp))
 OBJS        = $(KERNEL_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
-# The install script is assembled from one file per area, in name order.
-SCRIPT_PARTS = $(sort $(wildcard extension/parts/*.sql))
+# The install script is assembled from one file per area (a folder per large area), in path order.
+SCRIPT_PARTS = $(sort $(wildcard extension/parts/*.sql extension/parts/*/*.sql))
 DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
 DATA         = $(wildcard extension/$(EXTENSION)--*--*.sql)
 

@@ -1,0 +1,58 @@
+-- Pipeline: the latest_* views, one per result table, of the latest successful run.
+-- Views of the latest successful run -------------------------------------------------------------
+CREATE VIEW latest_run AS
+SELECT r.*, r.finished_at - r.started_at AS duration
+FROM @extschema@.runs r
+WHERE r.status = 'succeeded'
+ORDER BY r.run_id DESC
+LIMIT 1;
+COMMENT ON VIEW latest_run IS 'the latest successful run';
+
+CREATE VIEW latest_steps AS
+SELECT s.* FROM @extschema@.run_steps s WHERE s.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_profile AS
+SELECT t.* FROM @extschema@.result_profile t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_correlation AS
+SELECT t.* FROM @extschema@.result_correlation t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_customer_features AS
+SELECT t.* FROM @extschema@.result_customer_features t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_kmeans_scores AS
+SELECT t.* FROM @extschema@.result_kmeans_scores t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_clusters AS
+SELECT t.* FROM @extschema@.result_clusters t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_cluster_profiles AS
+SELECT t.* FROM @extschema@.result_cluster_profiles t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_anomalies AS
+SELECT t.* FROM @extschema@.result_anomalies t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_anomaly_summary AS
+SELECT t.* FROM @extschema@.result_anomaly_summary t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_rfm AS
+SELECT t.* FROM @extschema@.result_rfm t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_rfm_segments AS
+SELECT t.segment,
+       count(*) AS customers,
+       count(*)::float8 / sum(count(*)) OVER () AS share,
+       sum(t.monetary) AS monetary,
+       avg(t.recency_days)::float8 AS avg_recency_days,
+       avg(t.frequency)::float8 AS avg_frequency,
+       avg(t.monetary) AS avg_monetary,
+       (SELECT min(m.segment_order)
+        FROM @extschema@.dm_rfm_segment_map(COALESCE((SELECT l.parameters->>'rfm_scheme' FROM @extschema@.latest_run l),
+                                                      'default')) AS m
+        WHERE m.segment = t.segment) AS segment_order
+FROM @extschema@.result_rfm t
+WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run)
+GROUP BY t.segment;
+COMMENT ON VIEW latest_steps IS 'steps of the latest successful run';
+COMMENT ON VIEW latest_profile IS 'column profile of the latest successful run';
+COMMENT ON VIEW latest_correlation IS 'line feature correlations of the latest successful run';
+COMMENT ON VIEW latest_customer_features IS 'customer features of the latest successful run';
+COMMENT ON VIEW latest_kmeans_scores IS 'inertia and silhouette per k of the latest successful run';
+COMMENT ON VIEW latest_clusters IS 'customer clusters of the latest successful run';
+COMMENT ON VIEW latest_cluster_profiles IS 'cluster profiles of the latest successful run';
+COMMENT ON VIEW latest_anomalies IS 'flagged and top-scored sales lines of the latest successful run';
+COMMENT ON VIEW latest_anomaly_summary IS 'anomaly counts, threshold and score histogram of the latest successful run';
+COMMENT ON VIEW latest_rfm IS 'RFM scores and segments of the latest successful run';
+COMMENT ON VIEW latest_rfm_segments IS
+    'RFM segments of the latest successful run: customers, share, monetary, average recency/frequency/monetary, segment_order (1 = best)';
+
