@@ -33,6 +33,10 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/s
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
 
+# The README's tour, as a reader would paste it into psql.
+say "docs (the README's SQL as written)"
+bash test/docs/run_sql_blocks.sh README.md || failed+=(docs)
+
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"
 bash report/test/e2e.sh || failed+=(report)
@@ -43,8 +47,8 @@ say "pg_cron: schedule a mining run and wait for it"
 psql -q -X -v ON_ERROR_STOP=1 -f test/cron/schedule.sql &&
     psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
 
-# unit, regress, pgtap, report and cron (the cron check may fail twice but counts once)
-suites=5
+# unit, regress, pgtap, docs, report and cron (the cron check may fail twice but counts once)
+suites=6
 failed_count=$(printf '%s\n' "${failed[@]}" | sort -u | grep -c . || true)
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED suites: $(printf '%s\n' "${failed[@]}" | sort -u | tr '\n' ' ')"
