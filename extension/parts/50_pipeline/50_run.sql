@@ -1,18 +1,38 @@
 -- Claims: one run at a time per configuration ------------------------------------------------------
 -- Whether a claim of run_claims is alive: its session holds its advisory lock (pg_locks shows
--- every session's locks to every role) and is not visibly idle (a run is one active CALL).
--- (With check_idle false: whether the session holds the lock.)
+-- every session's locks to every role) and is inside a transaction (a run is one CALL, always in
+-- a transaction: an idle session holds no virtualxid lock), and is not visibly idle. A session
+-- between two transactions of its run lacks a virtualxid for an instant: checked twice.
+-- (With check_idle false: only whether the session holds the lock.)
 CREATE FUNCTION dm_run_claim_alive(holder_pid int, lock_key bigint, check_idle boolean DEFAULT true) RETURNS boolean
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT holder_pid IS NOT NULL AND lock_key IS NOT NULL
-       AND EXISTS (SELECT FROM pg_locks l
-                   WHERE l.locktype = 'advisory' AND l.pid = holder_pid AND l.granted AND l.objsubid = 1
-                     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                     AND l.classid = ((lock_key >> 32) & 4294967295)::oid AND l.objid = (lock_key & 4294967295)::oid)
-       AND NOT (check_idle AND EXISTS (SELECT FROM pg_stat_activity a
-                       WHERE a.pid = holder_pid AND a.state IN ('idle', 'idle in transaction', 'idle in transaction (aborted)')))
+DECLARE
+    in_xact boolean;
+BEGIN
+    IF holder_pid IS NULL OR lock_key IS NULL OR NOT EXISTS (
+           SELECT FROM pg_locks l
+           WHERE l.locktype = 'advisory' AND l.pid = holder_pid AND l.granted AND l.objsubid = 1
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND l.classid = ((lock_key >> 32) & 4294967295)::oid AND l.objid = (lock_key & 4294967295)::oid) THEN
+        RETURN false;
+    END IF;
+    IF NOT check_idle THEN
+        RETURN true;
+    END IF;
+    IF EXISTS (SELECT FROM pg_stat_activity a
+               WHERE a.pid = holder_pid AND a.state IN ('idle', 'idle in transaction', 'idle in transaction (aborted)')) THEN
+        RETURN false;
+    END IF;
+    FOR attempt IN 1 .. 3 LOOP
+        SELECT EXISTS (SELECT FROM pg_locks l WHERE l.locktype = 'virtualxid' AND l.pid = holder_pid AND l.granted)
+        INTO in_xact;
+        EXIT WHEN in_xact;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+    RETURN in_xact;
+END
 $$;
 
 -- Releases every hold of this session on an advisory lock key (no table lock: cannot block).
@@ -53,9 +73,12 @@ BEGIN
             USING ERRCODE = 'lock_not_available',
                   HINT = 'Wait for that run to finish (see dmine.runs); runs of other configurations may go on at the same time.';
     END IF;
+    -- Locks of this session's earlier runs that could not be released (a cancel that came during
+    -- a COMMIT ends the CALL at once): this session is running nothing else now.
     IF c.holder_pid = pg_backend_pid() THEN
-        PERFORM @extschema@.dm_run_unlock(c.lock_key);  -- a claim of this session that outlived its run
+        PERFORM @extschema@.dm_run_unlock(c.lock_key);
     END IF;
+    PERFORM @extschema@.dm_run_unlock(NULLIF(current_setting('dmine_run.lock_key', true), '')::bigint);
     LOOP
         k := ('x' || translate(left(gen_random_uuid()::text, 18), '-', ''))::bit(64)::bigint;
         EXIT WHEN pg_try_advisory_lock(k);
@@ -64,6 +87,7 @@ BEGIN
         UPDATE @extschema@.run_claims r
         SET lock_key = k, holder_pid = pg_backend_pid(), run_id = NULL, claimed_at = clock_timestamp()
         WHERE r.config_name = config;
+        PERFORM set_config('dmine_run.lock_key', k::text, false);  -- for the session, once committed
         IF EXISTS (SELECT FROM @extschema@.runs r WHERE r.config_name = config AND r.status = 'running') THEN
             UPDATE @extschema@.run_steps s SET status = 'failed', finished_at = clock_timestamp(), error = abandoned
             WHERE s.status = 'running'
