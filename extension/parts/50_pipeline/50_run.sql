@@ -179,7 +179,7 @@ $$;
 -- transaction-locally after every COMMIT, before any other statement; the caller's path is kept
 -- only to resolve fact_table. Once the configuration is claimed, every statement but the COMMITs
 -- runs in an exception block that also catches cancels: the run is logged as failed and the claim
--- released on every path, then the error is raised.
+-- released, then the error is raised.
 CREATE PROCEDURE run_mining(
     config_name text DEFAULT NULL,
     mode text DEFAULT 'full',
@@ -310,8 +310,10 @@ BEGIN
     END;
     COMMIT;
 
-    -- After a COMMIT, a cancel that came during it is served at the next statement: every
-    -- COMMIT is followed by an exception block, which pins search_path again first.
+    -- search_path is pinned again first thing after every COMMIT. PL/pgSQL serves interrupts at
+    -- the start of every statement, so a cancel that comes during a COMMIT ends the CALL at the
+    -- next statement, outside any exception block: that session is then idle, which ends its
+    -- claim (dm_run_claim_alive), and its next claim releases its lock (dmine_run.lock_key).
     FOR i IN 1 .. n_steps LOOP  -- (no expression here: it runs before the path is pinned)
         BEGIN
             pinned := pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
