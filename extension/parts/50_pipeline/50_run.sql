@@ -419,3 +419,17 @@ END
 $$;
 COMMENT ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint) IS
     'runs the mining pipeline (profile, features, clustering, cluster_profiles, anomalies, rfm) on a configuration or a mapping; mode full or quick; commits after every step; returns the run id';
+
+COMMENT ON FUNCTION dm_run_claim_alive(int, bigint, boolean) IS
+    'pipeline internal: whether a session holds a run claim''s advisory lock and is inside a transaction (not idle)';
+COMMENT ON FUNCTION dm_run_unlock(bigint) IS 'pipeline internal: releases this session''s holds on a run claim''s advisory lock';
+COMMENT ON FUNCTION dm_run_claim(text) IS
+    'pipeline internal: claims a configuration for a run (random advisory lock key recorded in run_claims) or fails with 55P03';
+COMMENT ON FUNCTION dm_run_release(text, bigint) IS 'pipeline internal: ends this session''s claim of a configuration';
+COMMENT ON FUNCTION dm_run_step_failed(bigint, text, int, timestamptz, text, text, text) IS
+    'pipeline internal: logs a step as failed, with its error and SQLSTATE';
+COMMENT ON FUNCTION dm_run_steps_skipped(bigint, text[], int, text) IS
+    'pipeline internal: logs the steps of a run not logged yet as skipped, with the reason';
+COMMENT ON FUNCTION dm_run_finished(bigint, text, text) IS 'pipeline internal: logs the outcome of a run';
+COMMENT ON FUNCTION dm_run_raise(text, text, text, text) IS
+    'pipeline internal: raises an error with a message, SQLSTATE, detail and hint (the last two may be empty)';

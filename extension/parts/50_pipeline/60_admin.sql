@@ -57,6 +57,9 @@ REVOKE EXECUTE ON PROCEDURE run_mining(text, text, text[], text, text, text, tex
 REVOKE EXECUTE ON FUNCTION configure_mining(text, text, text, text, text, text, text, text, text[], jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION dm_configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION purge_runs(int) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION dm_run_claim(text), dm_run_release(text, bigint),
+    dm_run_step_failed(bigint, text, int, timestamptz, text, text, text), dm_run_steps_skipped(bigint, text[], int, text),
+    dm_run_finished(bigint, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION grant_read_access(name) FROM PUBLIC;
 DO $revoke$
 DECLARE f text;
