@@ -54,6 +54,7 @@ SELECT * FROM dblink('runner', $$SELECT dmine.configure_mining('tap_sec_slow', '
                                  'order_id', 'sold_at', 'amount')::text$$) AS t(x text) \g /dev/null
 
 -- 3. Advisory locks taken by a role without pipeline privileges block nothing -------------------------
+SELECT dblink_exec('runner', 'DROP ROLE IF EXISTS tap_sec_evil') \g /dev/null  -- left by an interrupted test run
 SELECT dblink_exec('runner', 'CREATE ROLE tap_sec_evil LOGIN') \g /dev/null
 SELECT dblink_connect('evil', :'conn0' || ' user=tap_sec_evil') \g /dev/null
 SELECT dblink_connect('evil2', :'conn0' || ' user=tap_sec_evil') \g /dev/null
