@@ -2,7 +2,7 @@
 -- Whether a claim of run_claims is alive: its session holds its advisory lock (pg_locks shows
 -- every session's locks to every role) and is inside a transaction (a run is one CALL, always in
 -- a transaction: an idle session holds no virtualxid lock), and is not visibly idle. A session
--- between two transactions of its run lacks a virtualxid for an instant: checked twice.
+-- between two transactions of its run lacks a virtualxid for an instant: looked for 3 times.
 -- (With check_idle false: only whether the session holds the lock.)
 CREATE FUNCTION dm_run_claim_alive(holder_pid int, lock_key bigint, check_idle boolean DEFAULT true) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
