@@ -10,7 +10,7 @@ SELECT p.proname, n.nspname, p.prokind, p.proretset, p.pronargdefaults,
        coalesce(p.proargnames, '{}'), coalesce(p.proargmodes::text[], '{}'),
        ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes) WITH ORDINALITY a(t, o)
              ORDER BY a.o),
-       format_type(p.prorettype, NULL), p.oid::regprocedure::text
+       format_type(p.prorettype, NULL), p.oid::regprocedure::text, p.provolatile
 FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -35,10 +35,13 @@ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND c.relkind 
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = '%s')""" % (EXT, EXT)
 
 
+NEGATIVE_KEYS = "'(^|_)(size|count|rows|frequency)$'"
+
+
 class Routine:
     def __init__(self, row):
         (self.name, self.schema, self.kind, self.retset, self.ndefaults, names, modes,
-         self.types, self.rettype, self.signature) = row
+         self.types, self.rettype, self.signature, self.volatility) = row
         if modes:
             names = [n for n, m in zip(names, modes) if m in ('i', 'b', 'v')]
         self.names = (list(names) + [''] * len(self.types))[:len(self.types)]
@@ -52,7 +55,11 @@ class Routine:
         if self.kind == 'p':
             return 'CALL %s(%s)' % (self.fn, a)
         if self.retset:
-            return 'SELECT count(*), max(length(s::text)) FROM %s(%s) s' % (self.fn, a)
+            # the third column counts negative sizes or counts in the rows (a wrapped integer)
+            return ('SELECT count(*), max(length(s::text)), sum((SELECT count(*) FROM '
+                    'jsonb_each(to_jsonb(s)) e WHERE e.key ~ %s AND jsonb_typeof(e.value) = '
+                    "'number' AND e.value::text::numeric < 0)) FROM %s(%s) s" %
+                    (NEGATIVE_KEYS, self.fn, a))
         return 'SELECT length((%s(%s))::text) AS v' % (self.fn, a)
 
     def value_select(self, args):

@@ -241,10 +241,12 @@ class Fuzz:
             res = Result(False, sqlstate=e.pgcode, message=(e.pgerror or str(e)).strip())
         finally:
             dog.cancel()
+        res.stmt = replay
         if fired:
             self.reconnect()
             return res
         self._judge(res, replay)
+        res.stmt = replay
         return res
 
     def _judge(self, res, replay):

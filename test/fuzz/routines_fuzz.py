@@ -9,6 +9,9 @@ import fuzzvalues as V
 from catalog import Catalog, rt_table
 from fuzzlib import Fuzz
 
+# the latest successful run of every configuration (never to be deleted)
+KEPT = ("SELECT config_name, max(run_id) FROM dmine.runs WHERE status = 'succeeded' "
+        "GROUP BY config_name")
 PARALLEL = ('SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; '
             'SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2; ')
 
@@ -33,7 +36,24 @@ class Runner:
             if res.ok:
                 fz.roundtrip(r.rettype, tab, sel)
             return res
-        return fz.sql(r.call(args))
+        if r.volatility != 'v':
+            return self.judge_rows(r, fz.sql(r.call(args)))
+        before = dict(fz.sql(KEPT).rows or [])
+        res = self.judge_rows(r, fz.sql(r.call(args)))
+        after = fz.sql(KEPT)
+        lost = {c: i for c, i in before.items() if dict(after.rows).get(c, 0) < i}
+        if after.ok and lost:
+            fz.fail('data loss', r.call(args), 'the latest successful run of a configuration is '
+                    'gone: %s' % lost, signature='lost ' + r.name)
+            fz.sql("CALL dmine.run_mining('fz', steps => '{rfm}')")
+        return res
+
+    def judge_rows(self, r, res):
+        if r.retset and res.ok and res.rows and res.rows[0][2]:
+            self.fz.fail('negative count', res.stmt,
+                         '%s returned %s negative sizes or counts' % (r.name, res.rows[0][2]),
+                         signature='negative ' + r.name)
+        return res
 
     # --- plain functions and procedures ------------------------------------------------------
     def plain(self, r):

@@ -51,3 +51,4 @@ SELECT g, CASE g % 97 WHEN 0 THEN 'NaN' WHEN 1 THEN 'Infinity' WHEN 2 THEN NULL
        jsonb_build_object('g', g), (g % 50)::text
 FROM generate_series(1, 40000) g;
 ANALYZE;
+CALL dmine.run_mining('fz');
