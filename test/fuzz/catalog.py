@@ -35,7 +35,7 @@ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND c.relkind 
   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = '%s')""" % (EXT, EXT)
 
 
-NEGATIVE_KEYS = "'(^|_)(size|count|rows|frequency)$'"
+NEGATIVE_KEYS = "'(^|_)(size|count|rows|frequency|recency_days)$'"
 
 
 class Routine:

@@ -45,6 +45,12 @@ def splice(obj, path, hole='"\x00HOLE\x00"'):
     return text[:i], text[i + len(marker):]
 
 
+def get(obj, path):
+    for k in path:
+        obj = obj[k]
+    return obj
+
+
 def paths(obj, prefix=(), limit=3):
     out = []
     if isinstance(obj, dict):
@@ -100,6 +106,15 @@ def structural(obj, rng, long):
         out.append(('deleted %s' % k, lit(dumps(o))))
         dup = dumps(obj)[:-1] + ',%s:%s}' % (json.dumps(k), rng.choice(NUMBERS))
         out.append(('duplicated %s' % k, lit(dup)))
+    # every number field: each hostile number at the top level, a sample of them deeper down
+    for p in every:
+        v = get(obj, p)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or len(p) > 3:
+            continue
+        pre, suf = splice(obj, p)
+        name = '.'.join(str(x) for x in p)
+        for n in NUMBERS if long or len(p) == 1 else rng.sample(NUMBERS, 6):
+            out.append(('%s = %s' % (name, n), lit(pre + n + suf)))
     depths = [1000, 60000, 100000, 200000] + ([500000, 1000000] if long else [])
     for p in inner:
         pre, suf = splice(obj, p)

@@ -51,4 +51,8 @@ SELECT g, CASE g % 97 WHEN 0 THEN 'NaN' WHEN 1 THEN 'Infinity' WHEN 2 THEN NULL
        jsonb_build_object('g', g), (g % 50)::text
 FROM generate_series(1, 40000) g;
 ANALYZE;
+-- two configurations with a successful run each: purging must keep the latest of both
+SELECT dmine.configure_mining('fz2', 'fz.sales_lines', customer_column => 'customer_id',
+    order_column => 'order_id', time_column => 'sold_at', amount_column => 'amount') IS NOT NULL;
+CALL dmine.run_mining('fz2', steps => '{rfm}');
 CALL dmine.run_mining('fz');
