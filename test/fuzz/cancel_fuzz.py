@@ -117,7 +117,8 @@ class CancelFuzz:
             return
         locks = fz.sql("SELECT count(*) FROM pg_locks WHERE pid = %d AND locktype = 'advisory'"
                        % w.pid).first()
-        running = fz.sql("SELECT count(*) FROM dmine.runs WHERE status = 'running'").first()
+        running = fz.sql("SELECT count(*) FROM dmine.runs WHERE status = 'running' AND "
+                         "backend_pid = %d" % w.pid).first()
         if locks or running:
             fz.fail('stuck run', replay, 'after a cancel the idle session holds %s advisory '
                     'lock(s) and %s run(s) stay running' % (locks, running),

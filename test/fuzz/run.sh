@@ -65,12 +65,12 @@ done
 # The server must be up for whatever comes next, and must not have crashed behind our back.
 for _ in $(seq 60); do psql -X -q -d "$DMINE_FUZZ_DB" -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 1; done
 if [ -n "$log" ] && [ -r "$log" ]; then
-    crashes=$(tail -c +$((log_start + 1)) "$log" |
-        grep -cE 'terminated by signal|was terminated by exception|exited with exit code ([02-9]|1[0-9])|PANIC:' || true)
+    # a worker exiting with code 1 raised an ERROR; any other code, or a signal, is a crash
+    crash_re='terminated by signal|was terminated by exception|exited with exit code ([02-9]|1[0-9])|PANIC:'
+    crashes=$(tail -c +$((log_start + 1)) "$log" | grep -cE "$crash_re" || true)
     if [ "$crashes" -gt 0 ]; then
         echo "fuzz: the server log reports $crashes crash line(s) during the run:"
-        tail -c +$((log_start + 1)) "$log" |
-            grep -E 'terminated by signal|was terminated by exception|exited with exit code ([02-9]|1[0-9])|PANIC:' | head -5
+        tail -c +$((log_start + 1)) "$log" | grep -E "$crash_re" | head -5
         [ ${#failed[@]} -gt 0 ] || failed+=(server-log)
     fi
 fi
