@@ -158,6 +158,12 @@ def binary_mutations(value, rng, long, other_magics=()):
                                                 5e-324, -0.0, -1.0)]
     specials8 += [struct.pack('<Q', x) for x in (2 ** 64 - 1, 2 ** 63, 2 ** 32, 0, 257)]
     specials4 = [struct.pack('<I', x) for x in (0, 2 ** 32 - 1, 2 ** 31, 1 << 20, 256, 257)]
+    # the fixed fields at the start of a payload (sizes, counts, seeds): every special value
+    for i in range(0, min(64, len(payload) - 7), 4):
+        for sp in specials8 + (specials4 if i < 32 else []):
+            p = bytearray(payload)
+            p[i:i + len(sp)] = sp
+            out.append(('resealed field at %d = %s' % (i, sp.hex()), reseal(value, bytes(p))))
     for _ in range(rounds):
         op = rng.choice(['flip', 'u64', 'u32', 'truncate', 'extend', 'zero'])
         i = rng.randrange(max(1, len(payload)))
