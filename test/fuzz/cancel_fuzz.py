@@ -94,6 +94,11 @@ class CancelFuzz:
         if w.sqlstate == 'XX000':
             fz.fail('XX000', replay, w.error)
         fz.reconnect()  # the server must still accept connections
+        for _ in range(100 if action == 'pg_terminate_backend' else 0):
+            # a terminated backend ends (and frees its locks) asynchronously
+            if not fz.sql('SELECT count(*) FROM pg_stat_activity WHERE pid = %d' % w.pid).first():
+                break
+            time.sleep(0.1)
         if fz.sql('SELECT 1').first() != 1:
             fz.fail('server lost', replay, 'no answer after %s' % action)
         if action == 'pg_cancel_backend' and w.sqlstate == '57014':
