@@ -96,8 +96,7 @@ class Catalog:
         for r in self.routines:
             if r.kind != 'a' or r.rettype not in self.base_types:
                 continue
-            if r.types[0] != 'double precision[]' or r.rettype in [
-                    x for x in r.types[1:]]:
+            if r.types[0] != 'double precision[]' or r.rettype in r.types[1:]:
                 continue
             args = ['c0'] + [self.baseline(r, i) for i in range(1, len(r.types))]
             expr = ('(SELECT %s(%s) FROM (SELECT ARRAY[x %% 10, x %% 7]::float8[] '
