@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck) and pgTAP
-# (pg_prove). Installs what is missing, builds, starts a throwaway cluster unless PGHOST and
-# PGDATABASE name a server to use, and exits non-zero when any suite fails.
+# Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck), pgTAP
+# (pg_prove), the fuzz suite (test/fuzz), the report end to end and the pg_cron check.
+# Installs what is missing, builds, starts a throwaway cluster unless PGHOST and PGDATABASE
+# name a server to use, and exits non-zero when any suite fails.
 source "$(dirname "$0")/lib.sh"
 cd "$DMINE_ROOT"
 
@@ -33,6 +34,11 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/s
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
 
+# Hostile arguments, mutated models, cancels and kills, in its own database (dmine_fuzz); a few
+# minutes. It prints its seed: `bash test/fuzz/run.sh --seed N` replays a failure.
+say "fuzz suite (test/fuzz)"
+bash test/fuzz/run.sh || failed+=(fuzz)
+
 # The README's tour, as a reader would paste it into psql.
 say "docs (the README's SQL as written)"
 bash test/docs/run_sql_blocks.sh README.md || failed+=(docs)
@@ -47,8 +53,9 @@ say "pg_cron: schedule a mining run and wait for it"
 psql -q -X -v ON_ERROR_STOP=1 -f test/cron/schedule.sql &&
     psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
 
-# unit, regress, pgtap, docs, report and cron (the cron check may fail twice but counts once)
-suites=6
+# the cron check may fail twice but counts once
+suite_names=(unit regress pgtap fuzz docs report cron)
+suites=${#suite_names[@]}
 failed_count=$(printf '%s\n' "${failed[@]}" | sort -u | grep -c . || true)
 if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED suites: $(printf '%s\n' "${failed[@]}" | sort -u | tr '\n' ' ')"
