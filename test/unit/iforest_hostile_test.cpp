@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <nlohmann/json.hpp>
 
 namespace dmine::iforest {
@@ -229,6 +231,23 @@ TEST(IforestHostile, OptionsOfEveryTypeAreInvalidParameter) {
         EXPECT_TRUE(fails_with(ErrorKind::InvalidParameter, "invalid Isolation Forest option", [&] {
             parse_options(text);
         })) << text;
+}
+
+TEST(IforestHostile, RandomMutationsOfSeveralBytesAreRejectedOrUsable) {
+    auto sealed = small_forest().encode();
+    auto payload = hostile::payload_of(sealed);
+    std::mt19937_64 rng(20261201); // fixed: a failure replays
+    for (int round = 0; round < 20000; round++) {
+        auto p = payload;
+        for (int n = 1 + int(rng() % 4); n > 0; n--) {
+            std::size_t at = rng() % p.size();
+            p[at] = rng() % 2 ? std::uint8_t(p[at] ^ (1u << (rng() % 8))) : std::uint8_t(rng());
+        }
+        auto bytes = hostile::resealed(sealed, p);
+        ASSERT_TRUE(clean_outcome(ErrorKind::Corrupted,
+                                  [&] { use(Forest::decode(bytes.data(), bytes.size())); }))
+            << "round " << round;
+    }
 }
 
 } // namespace

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -222,6 +224,23 @@ TEST(KmeansHostile, OptionsOfEveryTypeAreInvalidParameter) {
     }
     // K-Means seeds are unsigned 64-bit integers.
     EXPECT_EQ(parse_options("{\"seed\": 18446744073709551615}").seed, UINT64_MAX);
+}
+
+TEST(KmeansHostile, RandomMutationsOfSeveralBytesAreRejectedOrUsable) {
+    auto sealed = small_model().encode();
+    auto payload = hostile::payload_of(sealed);
+    std::mt19937_64 rng(20261201); // fixed: a failure replays
+    for (int round = 0; round < 20000; round++) {
+        auto p = payload;
+        for (int n = 1 + int(rng() % 4); n > 0; n--) {
+            std::size_t at = rng() % p.size();
+            p[at] = rng() % 2 ? std::uint8_t(p[at] ^ (1u << (rng() % 8))) : std::uint8_t(rng());
+        }
+        auto bytes = hostile::resealed(sealed, p);
+        ASSERT_TRUE(clean_outcome(ErrorKind::Corrupted,
+                                  [&] { use(Model::decode(bytes.data(), bytes.size())); }))
+            << "round " << round;
+    }
 }
 
 } // namespace
