@@ -3,6 +3,7 @@
 
 #include "bytes.hpp"
 #include "iforest_options.hpp"
+#include "json_input.hpp"
 #include "model_format.hpp"
 
 #include <nlohmann/json.hpp>
@@ -128,6 +129,39 @@ json header_to_json(const ForestHeader &h) {
     return j;
 }
 
+// The forest in a parsed text form, every field checked.
+Forest forest_from_json(const json &j) {
+    if (!j.is_object()) bad_text("not a JSON object");
+    const json &format = member(j, "format");
+    if (!format.is_string() || format.get<std::string>() != kFormatName)
+        bad_text(std::string("\"format\" must be \"") + kFormatName + "\"");
+    std::int64_t version = integer_member(j, "version", 0, INT32_MAX);
+    if (version != kModelVersion)
+        fail(ErrorKind::InvalidText,
+             "unsupported Isolation Forest model version " + std::to_string(version),
+             "This build reads version " + std::to_string(kModelVersion) + ".");
+    reject_unknown_keys(j, {"format", "version", "features", "n_trees", "sample_size", "max_depth",
+                            "rows_seen", "nulls_skipped", "seed", "contamination", "threshold",
+                            "trees"});
+    ForestHeader h = header_from_json(j);
+    const json &array = member(j, "trees");
+    if (!array.is_array()) bad_text("\"trees\" must be an array");
+    if (array.size() != std::size_t(h.n_trees)) bad_text("tree count differs from n_trees");
+    std::vector<TreeNodes> trees;
+    trees.reserve(array.size());
+    for (const json &tree : array) {
+        if (!tree.is_object()) bad_text("a tree must be a JSON object");
+        reject_unknown_keys(tree, {"feature", "threshold", "left", "size"});
+        TreeNodes nodes;
+        nodes.feature = integer_array<std::int32_t>(tree, "feature", -1, kMaxDim);
+        nodes.threshold = threshold_array(tree);
+        nodes.left = integer_array<std::int32_t>(tree, "left", -1, INT32_MAX);
+        nodes.size = integer_array<std::uint32_t>(tree, "size", 1, kMaxSampleSize);
+        trees.push_back(std::move(nodes));
+    }
+    return Forest::assemble(h, trees, ErrorKind::InvalidText);
+}
+
 } // namespace
 
 std::vector<std::uint8_t> Forest::encode() const {
@@ -195,41 +229,10 @@ std::string Forest::to_json() const {
 }
 
 Forest Forest::from_json(const std::string &text) {
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error &) {
-        bad_text("not valid JSON");
-    }
-    if (!j.is_object()) bad_text("not a JSON object");
-    const json &format = member(j, "format");
-    if (!format.is_string() || format.get<std::string>() != kFormatName)
-        bad_text(std::string("\"format\" must be \"") + kFormatName + "\"");
-    std::int64_t version = integer_member(j, "version", 0, INT32_MAX);
-    if (version != kModelVersion)
-        fail(ErrorKind::InvalidText,
-             "unsupported Isolation Forest model version " + std::to_string(version),
-             "This build reads version " + std::to_string(kModelVersion) + ".");
-    reject_unknown_keys(j, {"format", "version", "features", "n_trees", "sample_size", "max_depth",
-                            "rows_seen", "nulls_skipped", "seed", "contamination", "threshold",
-                            "trees"});
-    ForestHeader h = header_from_json(j);
-    const json &array = member(j, "trees");
-    if (!array.is_array()) bad_text("\"trees\" must be an array");
-    if (array.size() != std::size_t(h.n_trees)) bad_text("tree count differs from n_trees");
-    std::vector<TreeNodes> trees;
-    trees.reserve(array.size());
-    for (const json &tree : array) {
-        if (!tree.is_object()) bad_text("a tree must be a JSON object");
-        reject_unknown_keys(tree, {"feature", "threshold", "left", "size"});
-        TreeNodes nodes;
-        nodes.feature = integer_array<std::int32_t>(tree, "feature", -1, kMaxDim);
-        nodes.threshold = threshold_array(tree);
-        nodes.left = integer_array<std::int32_t>(tree, "left", -1, INT32_MAX);
-        nodes.size = integer_array<std::uint32_t>(tree, "size", 1, kMaxSampleSize);
-        trees.push_back(std::move(nodes));
-    }
-    return assemble(h, trees, ErrorKind::InvalidText);
+    json j = json_input::parse(text, ErrorKind::InvalidText, "invalid Isolation Forest model: ");
+    return json_input::guarded(ErrorKind::InvalidText, "invalid Isolation Forest model: ", [&j] {
+        return forest_from_json(j);
+    });
 }
 
 std::string Forest::info_json() const {

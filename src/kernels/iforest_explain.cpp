@@ -10,6 +10,8 @@ Explanation explain(const Forest &forest, const double *x) {
     std::vector<double> bits(forest.dim(), 0.0);
     for (int t = 0; t < forest.n_trees(); t++) {
         std::uint32_t i = forest.root(t);
+        // A loop, not recursion: assemble() proved that children follow their parent within
+        // the tree and that no leaf is deeper than max_depth (<= 64), so it ends that soon.
         while (!forest.is_leaf(i)) {
             const Link &link = forest.link(i);
             std::uint32_t child = link.left + (x[link.feature] > forest.value(i));

@@ -148,7 +148,7 @@ Forest fit(const SamplePool &pool) {
     header.rows_seen = pool.rows_seen();
     header.nulls_skipped = pool.nulls_skipped();
     header.seed = options.seed;
-    header.contamination = options.contamination;
+    header.contamination = contamination_is_auto(options) ? -1.0 : options.contamination;
 
     std::vector<std::uint32_t> perm(m);
     std::iota(perm.begin(), perm.end(), 0u);

@@ -30,6 +30,16 @@ namespace {
 
 } // namespace
 
+// The invariants of a forest, checked on every decoded value (text and binary) and every
+// fitted one. Header: 1 <= dim <= kMaxDim, 1 <= n_trees <= kMaxTrees, sample_size in
+// [kMinSampleSize, kMaxSampleSize], 1 <= max_depth <= kMaxDepthLimit, sample_size <= rows_seen,
+// rows_seen, nulls_skipped and seed representable as bigint, contamination 'auto' (-1) or in
+// (0, 0.5], threshold in (0, 1]. Each tree (validate_tree): 1 to 2 * sample_size - 1 nodes,
+// node arrays of one length; a split node has a feature < dim, a finite threshold and children
+// left and left + 1 that come after it and within the tree; every node but the root is the
+// child of exactly one node (so the tree is connected and, children following their parent,
+// acyclic); depth <= max_depth; sizes >= 1, the root's equal to sample_size and each split's
+// the sum of its children's; a leaf has feature -1 and left -1.
 void validate_header(const ForestHeader &h, ErrorKind kind) {
     if (h.dim < 1 || h.dim > kMaxDim) invalid(kind, "number of features out of range");
     if (h.n_trees < 1 || h.n_trees > kMaxTrees) invalid(kind, "n_trees out of range");
@@ -38,15 +48,19 @@ void validate_header(const ForestHeader &h, ErrorKind kind) {
     if (h.max_depth < 1 || h.max_depth > kMaxDepthLimit) invalid(kind, "max_depth out of range");
     if (h.rows_seen < std::uint64_t(h.sample_size))
         invalid(kind, "rows_seen is smaller than sample_size");
-    if (!(h.contamination < 0.0 || (h.contamination > 0.0 && h.contamination <= 0.5)))
+    constexpr std::uint64_t kMaxCount = INT64_MAX; // reported as bigint
+    if (h.rows_seen > kMaxCount || h.nulls_skipped > kMaxCount - h.rows_seen)
+        invalid(kind, "rows_seen and nulls_skipped must be representable as bigint");
+    if (h.seed > kMaxCount) invalid(kind, "seed out of range");
+    // 'auto' is stored as -1 exactly: the text form has no other negative value.
+    if (!(h.contamination == -1.0 || (h.contamination > 0.0 && h.contamination <= 0.5)))
         invalid(kind, "contamination out of range");
     if (!(h.threshold > 0.0 && h.threshold <= 1.0)) invalid(kind, "threshold out of (0, 1]");
 }
 
 namespace {
 
-// Check one tree: children after their parent and referenced once, features in range,
-// sizes adding up to the sample size, depth within max_depth. Returns the node depths.
+// Check one tree against the invariants above. Returns the node depths.
 std::vector<std::uint8_t> validate_tree(const ForestHeader &h, const TreeNodes &tree, int t,
                                         ErrorKind kind) {
     std::size_t k = tree.feature.size();
@@ -60,9 +74,9 @@ std::vector<std::uint8_t> validate_tree(const ForestHeader &h, const TreeNodes &
     if (tree.size[0] != std::uint32_t(h.sample_size))
         invalid(kind, where(0) + "root size differs from sample_size");
     std::vector<std::uint8_t> depth(k, 0);
-    std::vector<std::uint8_t> parents(k, 0);
+    std::vector<bool> has_parent(k, false);
     for (std::size_t i = 0; i < k; i++) {
-        if (i > 0 && parents[i] != 1) invalid(kind, where(i) + "not reached exactly once");
+        if (i > 0 && !has_parent[i]) invalid(kind, where(i) + "not reached from the root");
         if (tree.size[i] < 1) invalid(kind, where(i) + "empty node");
         std::int32_t f = tree.feature[i];
         if (f < 0) {
@@ -78,7 +92,9 @@ std::vector<std::uint8_t> validate_tree(const ForestHeader &h, const TreeNodes &
         if (std::uint64_t(tree.size[l]) + tree.size[l + 1] != tree.size[i])
             invalid(kind, where(i) + "children sizes do not add up");
         for (std::int64_t c = l; c <= l + 1; c++) {
-            parents[c]++;
+            // A second parent is refused at once: no counter to wrap.
+            if (has_parent[c]) invalid(kind, where(c) + "child of more than one node");
+            has_parent[c] = true;
             depth[c] = static_cast<std::uint8_t>(depth[i] + 1);
         }
     }

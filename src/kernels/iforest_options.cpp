@@ -2,6 +2,7 @@
 #include "iforest_options.hpp"
 
 #include "errors.hpp"
+#include "json_input.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -45,15 +46,8 @@ double contamination_option(const json &value) {
     return c;
 }
 
-} // namespace
-
-Options parse_options(const std::string &text) {
-    json object;
-    try {
-        object = json::parse(text);
-    } catch (const json::parse_error &e) {
-        bad_option("options are not valid JSON");
-    }
+// The options in a parsed object, every key checked.
+Options options_from_json(const json &object) {
     if (object.is_null()) return Options{};
     if (!object.is_object()) bad_option("options must be a JSON object");
     Options options;
@@ -77,6 +71,16 @@ Options parse_options(const std::string &text) {
     }
     validate(options);
     return options;
+}
+
+} // namespace
+
+Options parse_options(const std::string &text) {
+    json object =
+        json_input::parse(text, ErrorKind::InvalidParameter, "invalid Isolation Forest option: ",
+                          "For example '{\"n_trees\": 200, \"contamination\": 0.01}'.");
+    return json_input::guarded(ErrorKind::InvalidParameter, "invalid Isolation Forest option: ",
+                               [&object] { return options_from_json(object); });
 }
 
 void validate(const Options &o) {

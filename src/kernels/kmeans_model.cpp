@@ -1,6 +1,7 @@
 // K-Means model: binary and JSON forms, validation, nearest centroid.
 #include "kmeans_model.hpp"
 
+#include "json_input.hpp"
 #include "kmeans_distance.hpp"
 #include "model_format.hpp"
 
@@ -16,6 +17,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 constexpr const char *kTypeName = "dmine.kmeans_model";
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr const char *kTextHint =
+    "Use a value produced by dm_kmeans(); its text form is a JSON object.";
 
 bool all_finite(const std::vector<double> &v) {
     for (double x : v)
@@ -53,7 +56,7 @@ public:
     }
     [[noreturn]] static void bad(const std::string &field, const std::string &what) {
         fail(ErrorKind::InvalidText, "invalid kmeans model text: " + field + " " + what, {},
-             "Use a value produced by dm_kmeans(); its text form is a JSON object.");
+             kTextHint);
     }
     const Json &at(const char *key) {
         used_.insert(key);
@@ -140,6 +143,51 @@ void read_scores(Fields &top, Model &m) {
     }
 }
 
+// The model in a parsed text form, every field checked.
+Model model_from_json(const Json &j) {
+    Fields f(j, "");
+    const Json &type = f.at("type");
+    if (!type.is_string() || type.get<std::string>() != kTypeName)
+        Fields::bad("\"type\"", std::string("must be \"") + kTypeName + "\"");
+    auto version = f.integer<std::uint32_t>("version", 65535);
+    if (version < 1 || version > Model::kVersion)
+        fail(ErrorKind::InvalidText, "unsupported kmeans model version " + std::to_string(version),
+             "This build reads version 1 to " + std::to_string(Model::kVersion) + ".");
+    Model m;
+    m.k = f.integer<std::int32_t>("k", Model::kMaxK);
+    m.dim = f.integer<std::int32_t>("dim", Model::kMaxDim);
+    if (m.k < 1 || m.dim < 1) Fields::bad("\"k\" and \"dim\"", "must be at least 1");
+    m.rows = f.integer<std::uint64_t>("rows", Model::kMaxCount);
+    m.nulls = f.integer<std::uint64_t>("nulls_skipped", Model::kMaxCount);
+    m.points_used = f.integer<std::uint64_t>("points_used", Model::kMaxCount);
+    bool sampled = f.boolean("sampled");
+    double inertia = f.number("inertia");
+    m.silhouette = f.number("silhouette", true);
+    m.iterations = f.integer<std::uint32_t>("iterations", UINT32_MAX);
+    m.converged = f.boolean("converged");
+    m.refinements = f.integer<std::uint32_t>("refinements", UINT32_MAX);
+    read_centroids(f, m);
+    m.sizes = f.numbers("cluster_sizes", m.k);
+    m.sse = f.numbers("cluster_sse", m.k);
+    bool scaling_enabled = false;
+    read_scaling(f, m, scaling_enabled);
+    read_scores(f, m);
+    try {
+        m.options = options_from_json(f.at("options"), ErrorKind::InvalidText);
+    } catch (const Error &e) {
+        Fields::bad("\"options\"", std::string("are invalid: ") + e.what());
+    }
+    f.no_other_keys();
+    m.validate(ErrorKind::InvalidText);
+    if (scaling_enabled != m.options.scale)
+        Fields::bad("\"scaling\".enabled", "must equal \"options\".scale");
+    if (sampled != m.sampled())
+        Fields::bad("\"sampled\"", "must be true exactly when points_used < rows");
+    if (inertia != m.inertia()) Fields::bad("\"inertia\"", "must be the sum of cluster_sse");
+    m.prepare();
+    return m;
+}
+
 } // namespace
 
 double Model::inertia() const {
@@ -148,7 +196,31 @@ double Model::inertia() const {
     return total;
 }
 
+// The invariants of a model, checked on every decoded value (text and binary) and on every
+// fitted one:
+//  - shape: 1 <= k <= kMaxK, 1 <= dim <= kMaxDim, k * dim <= 10^8; mean, sd: dim values;
+//    centroids: k * dim; cluster sizes, cluster SSE: k; 1..100000 scores;
+//  - counts: rows, nulls_skipped, points_used and rows + nulls_skipped representable as bigint;
+//    1 <= points_used <= rows;
+//  - figures: all finite; sd, sizes and SSE >= 0; each sd either 0 or with a finite inverse,
+//    and every centroid finite once divided by its scale; every cluster size <= rows (within 1e-6
+//    relative) and < 2^63, the sizes adding up to rows (within 1e-6 relative), their SSE to a
+//    finite inertia; silhouettes NaN or within [-1, 1];
+//  - scores: ascending k, one for the model's k, finite inertia >= 0;
+//  - options: within their documented ranges.
 void Model::validate(ErrorKind kind) const {
+    validate_shape(kind);
+    validate_counts(kind);
+    validate_figures(kind);
+    validate_scores(kind);
+    try {
+        dmine::kmeans::validate(options, kind);
+    } catch (const Error &e) {
+        check(false, kind, e.what());
+    }
+}
+
+void Model::validate_shape(ErrorKind kind) const {
     check(k >= 1 && k <= kMaxK, kind, "k out of range");
     check(dim >= 1 && dim <= kMaxDim, kind, "dimension out of range");
     check(static_cast<std::uint64_t>(k) * dim <= 100000000ull, kind, "too many centroid values");
@@ -158,21 +230,44 @@ void Model::validate(ErrorKind kind) const {
     check(centroids.size() == kd, kind, "centroids have the wrong size");
     check(sizes.size() == std::size_t(k) && sse.size() == std::size_t(k), kind,
           "cluster sizes or SSE have the wrong length");
-    check(all_finite(mean) && all_finite(sd) && all_nonnegative(sd), kind,
-          "scaling must hold finite numbers and non-negative standard deviations");
-    check(all_finite(centroids), kind, "centroids must be finite");
-    check(all_finite(sizes) && all_nonnegative(sizes), kind,
-          "cluster sizes must be finite and non-negative");
-    check(all_finite(sse) && all_nonnegative(sse), kind,
-          "cluster SSE must be finite and non-negative");
-    check(valid_silhouette(silhouette), kind, "silhouette must be within [-1, 1]");
+    check(!scores.empty() && scores.size() <= kMaxScores, kind,
+          "scores must hold 1 to " + std::to_string(kMaxScores) + " entries");
+}
+
+void Model::validate_counts(ErrorKind kind) const {
+    check(rows <= kMaxCount && nulls <= kMaxCount && points_used <= kMaxCount &&
+              rows + nulls <= kMaxCount,
+          kind, "row counts must be representable as bigint");
     check(rows >= 1 && points_used >= 1 && points_used <= rows, kind,
           "row counts are inconsistent");
+}
+
+void Model::validate_figures(ErrorKind kind) const {
+    check(all_finite(mean) && all_finite(sd) && all_nonnegative(sd), kind,
+          "scaling must hold finite numbers and non-negative standard deviations");
+    for (double s : sd)
+        check(s == 0 || std::isfinite(1.0 / s), kind,
+              "a standard deviation is too small to scale by");
+    check(all_finite(centroids), kind, "centroids must be finite");
+    for (std::size_t i = 0; i < centroids.size(); i++)
+        check(std::isfinite(centroids[i] / scale(static_cast<int>(i % dim))), kind,
+              "centroids must be finite once scaled");
+    check(all_finite(sizes) && all_nonnegative(sizes), kind,
+          "cluster sizes must be finite and non-negative");
+    auto row_count = static_cast<double>(rows);
     double total = 0;
-    for (double s : sizes) total += s;
-    check(std::fabs(total - static_cast<double>(rows)) <= 1e-6 * static_cast<double>(rows), kind,
+    for (double s : sizes) {
+        check(s <= row_count * (1 + 1e-6) && s < 0x1p63, kind, "a cluster size exceeds the rows");
+        total += s;
+    }
+    check(std::fabs(total - row_count) <= 1e-6 * row_count, kind,
           "cluster sizes do not add up to the rows");
-    check(!scores.empty() && scores.size() <= 100000, kind, "scores must not be empty");
+    check(all_finite(sse) && all_nonnegative(sse) && std::isfinite(inertia()), kind,
+          "cluster SSE must be finite and non-negative, with a finite sum");
+    check(valid_silhouette(silhouette), kind, "silhouette must be within [-1, 1]");
+}
+
+void Model::validate_scores(ErrorKind kind) const {
     bool has_k = false;
     for (std::size_t i = 0; i < scores.size(); i++) {
         const Score &s = scores[i];
@@ -183,11 +278,6 @@ void Model::validate(ErrorKind kind) const {
         has_k = has_k || s.k == k;
     }
     check(has_k, kind, "scores do not include the model's k");
-    try {
-        dmine::kmeans::validate(options, kind);
-    } catch (const Error &e) {
-        check(false, kind, e.what());
-    }
 }
 
 void Model::prepare() {
@@ -259,7 +349,8 @@ Model Model::decode(const void *data, std::size_t size) {
     m.sizes = in.get_vector<double>(kMaxK);
     m.sse = in.get_vector<double>(kMaxK);
     auto count = in.get<std::uint64_t>();
-    check(count <= 100000 && count <= in.remaining() / 20, ErrorKind::Corrupted, "too many scores");
+    check(count <= kMaxScores && count <= in.remaining() / 20, ErrorKind::Corrupted,
+          "too many scores");
     for (std::uint64_t i = 0; i < count; i++) {
         Score s;
         s.k = in.get<std::int32_t>();
@@ -313,54 +404,10 @@ std::string Model::to_json() const {
 }
 
 Model Model::from_json(std::string_view text) {
-    Json j;
-    try {
-        j = Json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::exception &e) {
-        fail(ErrorKind::InvalidText, "invalid kmeans model text: not valid JSON", e.what(),
-             "Use a value produced by dm_kmeans(); its text form is a JSON object.");
-    }
-    Fields f(j, "");
-    const Json &type = f.at("type");
-    if (!type.is_string() || type.get<std::string>() != kTypeName)
-        Fields::bad("\"type\"", std::string("must be \"") + kTypeName + "\"");
-    auto version = f.integer<std::uint32_t>("version", 65535);
-    if (version < 1 || version > kVersion)
-        fail(ErrorKind::InvalidText, "unsupported kmeans model version " + std::to_string(version),
-             "This build reads version 1 to " + std::to_string(kVersion) + ".");
-    Model m;
-    m.k = f.integer<std::int32_t>("k", kMaxK);
-    m.dim = f.integer<std::int32_t>("dim", kMaxDim);
-    if (m.k < 1 || m.dim < 1) Fields::bad("\"k\" and \"dim\"", "must be at least 1");
-    m.rows = f.integer<std::uint64_t>("rows", UINT64_MAX);
-    m.nulls = f.integer<std::uint64_t>("nulls_skipped", UINT64_MAX);
-    m.points_used = f.integer<std::uint64_t>("points_used", UINT64_MAX);
-    bool sampled = f.boolean("sampled");
-    double inertia = f.number("inertia");
-    m.silhouette = f.number("silhouette", true);
-    m.iterations = f.integer<std::uint32_t>("iterations", UINT32_MAX);
-    m.converged = f.boolean("converged");
-    m.refinements = f.integer<std::uint32_t>("refinements", UINT32_MAX);
-    read_centroids(f, m);
-    m.sizes = f.numbers("cluster_sizes", m.k);
-    m.sse = f.numbers("cluster_sse", m.k);
-    bool scaling_enabled = false;
-    read_scaling(f, m, scaling_enabled);
-    read_scores(f, m);
-    try {
-        m.options = options_from_json(f.at("options"), ErrorKind::InvalidText);
-    } catch (const Error &e) {
-        Fields::bad("\"options\"", std::string("are invalid: ") + e.what());
-    }
-    f.no_other_keys();
-    m.validate(ErrorKind::InvalidText);
-    if (scaling_enabled != m.options.scale)
-        Fields::bad("\"scaling\".enabled", "must equal \"options\".scale");
-    if (sampled != m.sampled())
-        Fields::bad("\"sampled\"", "must be true exactly when points_used < rows");
-    if (inertia != m.inertia()) Fields::bad("\"inertia\"", "must be the sum of cluster_sse");
-    m.prepare();
-    return m;
+    Json j = json_input::parse_ordered(text, ErrorKind::InvalidText,
+                                       "invalid kmeans model text: ", kTextHint);
+    return json_input::guarded(ErrorKind::InvalidText,
+                               "invalid kmeans model text: ", [&j] { return model_from_json(j); });
 }
 
 void Model::check_features(const double *x, int n) const {

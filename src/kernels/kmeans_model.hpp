@@ -29,6 +29,8 @@ struct Model {
     static constexpr std::uint16_t kVersion = 1;
     static constexpr int kMaxK = 1000000;
     static constexpr int kMaxDim = 100000;
+    static constexpr std::size_t kMaxScores = 100000;
+    static constexpr std::uint64_t kMaxCount = INT64_MAX; // row counts are reported as bigint
 
     std::int32_t k = 0;
     std::int32_t dim = 0;
@@ -60,7 +62,7 @@ struct Model {
     std::string to_json() const;
     static Model from_json(std::string_view text);
 
-    // Throw `kind` unless the fields are consistent.
+    // Throw `kind` unless the fields are consistent (the invariants: see kmeans_model.cpp).
     void validate(ErrorKind kind) const;
 
     // Check that a vector has this model's dimension and only finite values.
@@ -75,6 +77,12 @@ struct Model {
     std::vector<double> inv_scale2;       // 1 / scale^2, not stored
     std::vector<double> inv_scale;        // 1 / scale, not stored
     std::vector<double> scaled_centroids; // centroids / scale, k x dim, not stored
+
+private:
+    void validate_shape(ErrorKind kind) const;
+    void validate_counts(ErrorKind kind) const;
+    void validate_figures(ErrorKind kind) const;
+    void validate_scores(ErrorKind kind) const;
 };
 
 } // namespace dmine::kmeans

@@ -1,6 +1,8 @@
 // K-Means options: JSON parsing with precise messages.
 #include "kmeans_options.hpp"
 
+#include "json_input.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -28,7 +30,7 @@ T integer_option(const Json &value, const std::string &key, std::uint64_t lo, st
         fail(kind,
              "option \"" + key + "\" must be an integer between " + std::to_string(lo) + " and " +
                  std::to_string(hi),
-             "Got " + value.dump() + ".");
+             "Got " + json_input::excerpt(value) + ".");
     return static_cast<T>(value.get<std::uint64_t>());
 }
 
@@ -61,7 +63,7 @@ void validate(const Options &o, ErrorKind kind) {
 
 Options options_from_json(const Json &object, ErrorKind kind) {
     if (!object.is_object())
-        fail(kind, "options must be a JSON object", "Got " + object.dump() + ".",
+        fail(kind, "options must be a JSON object", "Got " + json_input::excerpt(object) + ".",
              "For example '{\"n_init\": 10, \"scale\": false}'.");
     Options o;
     for (const auto &[key, value] : object.items()) {
@@ -81,11 +83,12 @@ Options options_from_json(const Json &object, ErrorKind kind) {
             if (!value.is_number() || !std::isfinite(value.get<double>()) ||
                 value.get<double>() < 0)
                 fail(kind, "option \"tol\" must be a finite number >= 0",
-                     "Got " + value.dump() + ".");
+                     "Got " + json_input::excerpt(value) + ".");
             o.tol = value.get<double>();
         } else if (key == "scale") {
             if (!value.is_boolean())
-                fail(kind, "option \"scale\" must be true or false", "Got " + value.dump() + ".");
+                fail(kind, "option \"scale\" must be true or false",
+                     "Got " + json_input::excerpt(value) + ".");
             o.scale = value.get<bool>();
         } else {
             fail(kind, "unknown option \"" + key + "\"",
@@ -98,13 +101,10 @@ Options options_from_json(const Json &object, ErrorKind kind) {
 }
 
 Options parse_options(std::string_view text, ErrorKind kind) {
-    Json object;
-    try {
-        object = Json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::exception &e) {
-        fail(kind, "options are not valid JSON", e.what());
-    }
-    return options_from_json(object, kind);
+    Json object = json_input::parse_ordered(text, kind, "invalid K-Means options: ",
+                                            "For example '{\"n_init\": 10, \"scale\": false}'.");
+    return json_input::guarded(
+        kind, "invalid K-Means options: ", [&] { return options_from_json(object, kind); });
 }
 
 Json options_to_json(const Options &o) {
