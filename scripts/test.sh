@@ -33,6 +33,10 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/s
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
 
+# Models fitted on extreme values survive pg_dump, pg_restore and binary COPY (counts as pgTAP).
+say "dump and restore of stored models (test/dump/check.sh)"
+bash test/dump/check.sh || failed+=(pgtap)
+
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"
 bash report/test/e2e.sh || failed+=(report)

@@ -2,6 +2,7 @@
 #include "kmeans_model.hpp"
 
 #include "kmeans_distance.hpp"
+#include "kmeans_wide.hpp"
 #include "model_format.hpp"
 
 #include <nlohmann/json.hpp>
@@ -391,7 +392,10 @@ std::pair<int, double> Model::nearest(const double *x, int n) const {
             best = c;
         }
     }
-    if (!std::isfinite(best_d)) check_features(x, n); // NaN or infinity in x: say which
+    if (!std::isfinite(best_d)) {
+        check_features(x, n);          // NaN or infinity in x: say which
+        return wide_nearest(*this, x); // else beyond the range of the fast path
+    }
     return {best, std::sqrt(best_d)};
 }
 
@@ -402,7 +406,13 @@ double Model::distance(const double *x, int n, int cluster) const {
              "Clusters are numbered 1 to " + std::to_string(k) + ".");
     const double *cc = centroids.data() + std::size_t(cluster) * dim;
     double s = 0;
-    for (int j = 0; j < dim; j++) s += (x[j] - cc[j]) * (x[j] - cc[j]) * inv_scale2[j];
+    bool plain = true; // 1 / scale^2 neither overflowed nor underflowed
+    for (int j = 0; j < dim; j++) {
+        s += (x[j] - cc[j]) * (x[j] - cc[j]) * inv_scale2[j];
+        plain = plain && std::isnormal(inv_scale2[j]);
+    }
+    if (!plain || !std::isfinite(s))
+        return static_cast<double>(std::sqrt(wide_squared_distance(*this, x, cluster)));
     return std::sqrt(s);
 }
 
