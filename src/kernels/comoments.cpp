@@ -43,7 +43,8 @@ Eigen::VectorXd CoMoments::mean() const {
 void CoMoments::add(const double *x) {
     Eigen::Map<const Eigen::VectorXd> v(x, dimension());
     for (int j = 0; j < dimension(); j++) {
-        magnitude_(j) = std::fmax(magnitude_(j), std::fabs(x[j]));
+        if (!(std::fabs(x[j]) > magnitude_(j))) continue; // the unit depends on the magnitude
+        magnitude_(j) = std::fabs(x[j]);
         const int unit = wide::unit_for(magnitude_(j), unit_(j));
         if (unit != unit_(j)) rescale(j, unit);
     }

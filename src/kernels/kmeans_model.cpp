@@ -385,14 +385,16 @@ std::pair<int, double> Model::nearest(const double *x, int n) const {
     for (int j = 0; j < dim; j++) z[j] = x[j] * inv_scale[j];
     int best = 0;
     double best_d = std::numeric_limits<double>::infinity();
+    bool overflow = false; // a distance left the double range: the fast path cannot rank it
     for (int c = 0; c < k; c++) {
         double s = sqdist(z, scaled_centroids.data() + std::size_t(c) * dim, dim);
+        overflow = overflow || !(s <= std::numeric_limits<double>::max());
         if (s < best_d) {
             best_d = s;
             best = c;
         }
     }
-    if (!std::isfinite(best_d)) {
+    if (overflow) {
         check_features(x, n);          // NaN or infinity in x: say which
         return wide_nearest(*this, x); // else beyond the range of the fast path
     }

@@ -122,7 +122,9 @@ Prepared prepare(const PointSample &sample, const Options &o) {
 // refused when beyond the double range.
 double to_model_sse(const Prepared &p, double fit_sse, const std::string &what) {
     const double sse = std::ldexp(fit_sse, 2 * p.fit_unit) * p.factor;
-    if (!std::isfinite(sse)) wide::out_of_range(what);
+    if (!std::isfinite(sse))
+        wide::out_of_range(what, "Without scaling the SSE is in squared original units: turn "
+                                 "scaling on (\"scale\": true) or rescale the features.");
     return sse;
 }
 

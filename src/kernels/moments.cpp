@@ -30,14 +30,20 @@ double Moments::mean() const noexcept {
 }
 
 void Moments::add(double x) {
+    bool wider = n_ == 0; // the magnitude can only grow with a new minimum or maximum
     if (n_ == 0) {
         min_ = max_ = x;
-    } else {
-        if (x < min_) min_ = x;
-        if (x > max_) max_ = x;
+    } else if (x < min_) {
+        min_ = x;
+        wider = true;
+    } else if (x > max_) {
+        max_ = x;
+        wider = true;
     }
-    const int unit = wide::unit_for(magnitude(), n_ == 0 ? 0 : unit_);
-    if (unit != unit_) rescale(unit);
+    if (wider) {
+        const int unit = wide::unit_for(magnitude(), n_ == 0 ? 0 : unit_);
+        if (unit != unit_) rescale(unit);
+    }
     if (unit_ != 0) x = std::ldexp(x, -unit_);
     const double n1 = static_cast<double>(n_);
     n_++;

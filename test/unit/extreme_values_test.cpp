@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <vector>
@@ -215,6 +216,37 @@ TEST(ExtremeKmeans, HugeValuesGiveReadableModels) {
             expect_readable(a);
             EXPECT_EQ(a.scores.size(), 2u); // k = 2 and k = 3 tried
         }
+    }
+}
+
+TEST(ExtremeKmeans, SampledStoreWithHugeSpread) {
+    for (double big : {1e308, 1e160}) {
+        kmeans::PointSample s(60, 0); // keeps 60 of the rows: the fit takes mean and sd from them
+        for (int i = 0; i < 1000; i++) {
+            double v = (i % 3 - 1) * big;
+            s.add(&v, 1);
+        }
+        ASSERT_TRUE(s.sampled());
+        EXPECT_TRUE(std::isfinite(s.moments().mean[0]));
+        kmeans::Model m = kmeans::train(s, 3, {});
+        expect_readable(m);
+        EXPECT_GT(m.sd[0], 0.5 * big);
+        EXPECT_LT(m.sd[0], big);
+        EXPECT_NEAR(m.inertia(), 0.0, 1e-9);
+    }
+}
+
+TEST(ExtremeKmeans, TinyValues) {
+    auto s = store({{1e-170}, {-1e-170}, {3e-170}, {3.1e-170}});
+    for (bool scale : {true, false}) {
+        kmeans::Options o;
+        o.scale = scale;
+        kmeans::Model m = kmeans::train(s, 2, o);
+        expect_readable(m);
+        EXPECT_NEAR(m.sd[0] / 1.6813313177360374e-170, 1.0, 1e-12); // not 0
+        std::vector<double> sizes = m.sizes;
+        std::sort(sizes.begin(), sizes.end());
+        EXPECT_EQ(sizes, (std::vector<double>{2, 2}));
     }
 }
 
