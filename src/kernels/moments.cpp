@@ -73,9 +73,11 @@ void Moments::add_block(const double *values, std::size_t count) {
     constexpr Eigen::Index kChunk = 64;
     for (Eigen::Index start = 0; start < x.size(); start += kChunk) {
         const Eigen::Index len = std::min(kChunk, x.size() - start);
-        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d =
-            block.unit_ == 0 ? (x.segment(start, len) - block.mean_).eval()
-                             : (x.segment(start, len) * factor - block.mean_).eval();
+        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d; // no heap: at most kChunk
+        if (block.unit_ == 0)
+            d = x.segment(start, len) - block.mean_;
+        else
+            d = x.segment(start, len) * factor - block.mean_;
         Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d2 = d.square();
         m2 += d2.sum();
         m3 += (d2 * d).sum();
