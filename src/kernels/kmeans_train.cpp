@@ -86,9 +86,13 @@ Prepared prepare(const PointSample &sample, const Options &o) {
     if (sample.sampled()) {
         p.mean = sample.moments().mean;
         p.sd = sample.moments().sd();
-        for (std::size_t j = 0; j < d; j++) // spread beyond the double range: from the sample
+        for (std::size_t j = 0; j < d; j++) { // spread beyond the double range: from the sample
             if (!std::isfinite(p.mean[j]) || !std::isfinite(p.sd[j]))
                 wide_column_stats(p.x, j, p.unit[j], p.mean[j], p.sd[j]);
+            const double m = std::fmax(std::fabs(p.mean[j]), p.sd[j]); // rows beyond the sample
+            if (std::isfinite(m))
+                p.unit[j] = wide::unit_for(std::fmax(m, p.x.col(j).cwiseAbs().maxCoeff()), 0);
+        }
     } else { // two passes over the sorted points: exact and independent of the row order
         Eigen::RowVectorXd mean = p.z.colwise().mean();
         Eigen::RowVectorXd var = (p.z.rowwise() - mean).array().square().colwise().mean();
@@ -112,6 +116,7 @@ Prepared prepare(const PointSample &sample, const Options &o) {
                 p.z(i, j) = fit_coordinate(p, p.x(i, j), p.mean[j], j);
         }
     }
+    if (!p.z.allFinite()) wide::out_of_range("a fitting coordinate");
     p.factor = static_cast<double>(sample.rows()) / static_cast<double>(p.z.rows());
     Rng rng(mix64(o.seed ^ 0x5111b0e77eULL));
     p.silhouette_points = random_subset(p.z.rows(), o.silhouette_sample, rng);

@@ -6,6 +6,7 @@
 
 #include "errors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -23,12 +24,16 @@ inline int exponent_of(double m) {
     return e;
 }
 
+// The lowest unit: 2^-unit stays finite (a scaling factor), and denormals scaled by it are
+// normal numbers well within the band.
+constexpr int kMinUnit = -1000;
+
 // The unit (a power-of-two exponent) for a state at unit `e` whose largest magnitude is `m`:
 // `e` while m / 2^e is within the band (so ordinary data keeps e = 0), else one near m.
 inline int unit_for(double m, int e) {
     if (m == 0 || !std::isfinite(m)) return e;
     const int x = exponent_of(m);
-    return x - e > kBand || x - e < -kBand ? x : e;
+    return x - e > kBand || x - e < -kBand ? std::max(x, kMinUnit) : e;
 }
 
 // a + t (b - a) for t in [0, 1]: finite for finite a and b.

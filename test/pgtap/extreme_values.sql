@@ -6,7 +6,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(45);
+SELECT plan(46);
 
 -- dm_stats and dm_histogram over ±1e308: no Infinity or NaN where the answer is representable.
 CREATE TEMP TABLE three AS SELECT unnest('{1e308, 1e308, -1e308}'::float8[]) AS x;
@@ -33,6 +33,9 @@ SELECT ok((SELECT abs(c[2][2] / 1.3333333333333333e16 - 1) < 1e-12 AND c[1][1] =
 SELECT ok((SELECT abs((dm_stats(x)).stddev / 2e-170 - 1) < 1e-12 FROM unnest('{1e-170, -1e-170, 3e-170}'::float8[]) x),
           'dm_stats: the sd of values near 1e-170 is not lost to underflow');
 
+SELECT is((SELECT ARRAY[(s).mean, (s).stddev] FROM (SELECT dm_stats(x) AS s FROM unnest('{5e-324, 0, 1e-323}'::float8[]) x) t),
+          ARRAY[5e-324, 5e-324]::float8[], 'dm_stats of denormals: mean and sd are exact denormals');
+
 -- K-Means over extreme values: a readable model, or a clear 22003.
 CREATE TEMP TABLE wide (v float8[]);
 INSERT INTO wide VALUES ('{1e308}'), ('{-1e308}'), ('{0}');
@@ -45,9 +48,10 @@ INSERT INTO stored SELECT 'kmeans 1e160', dm_kmeans(v, 2) FROM wide160;
 INSERT INTO stored SELECT 'kmeans_auto 1e160', dm_kmeans_auto(v, 2, 3) FROM wide160;
 INSERT INTO stored SELECT 'kmeans unscaled, k = n', dm_kmeans(v, 3, '{"scale": false}') FROM wide;
 INSERT INTO stored SELECT 'kmeans 1e160, k = 3', dm_kmeans(v, 3) FROM wide160;
-SELECT is((SELECT count(*)::int FROM stored WHERE model::text::kmeans_model::text = model::text), 6,
+INSERT INTO stored SELECT 'kmeans denormals', dm_kmeans(ARRAY[x], 2) FROM unnest('{5e-324, 0, 1e-323}'::float8[]) x;
+SELECT is((SELECT count(*)::int FROM stored WHERE model::text::kmeans_model::text = model::text), 7,
           'every model fitted on ±1e308 and ±1e160 casts to text and back');
-SELECT is((SELECT count(*)::int FROM stored WHERE (dm_kmeans_info(model)->>'k')::int >= 2), 6,
+SELECT is((SELECT count(*)::int FROM stored WHERE (dm_kmeans_info(model)->>'k')::int >= 2), 7,
           'every such model is read by the model functions (its stored binary form decodes)');
 SELECT ok((SELECT bool_and((dm_kmeans_info(model)->'scaling'->'sd'->>0)::float8 > 0) FROM stored),
           'their standard deviations are finite and positive');

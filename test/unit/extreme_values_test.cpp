@@ -88,6 +88,18 @@ TEST(ExtremeMoments, TinyValuesKeepTheirSpread) {
     EXPECT_FALSE(std::isnan(d.stddev()));
 }
 
+TEST(ExtremeMoments, DenormalsOnly) {
+    std::vector<double> v = {5e-324, 0, 1e-323};
+    Moments block;
+    block.add_block(v.data(), v.size());
+    for (const Moments &m : {moments_of(v), block, roundtrip(block)}) {
+        EXPECT_EQ(m.mean(), 5e-324);
+        EXPECT_EQ(m.stddev(), 5e-324);
+        EXPECT_EQ(m.variance(), 0.0); // 2.5e-647: below the smallest denormal
+        EXPECT_NEAR(m.skewness(), 0.0, 1e-12);
+    }
+}
+
 TEST(ExtremeMoments, OrdinaryDataKeepsPlainArithmetic) {
     Moments m = moments_of({1, 2, 3, 4, 10});
     EXPECT_DOUBLE_EQ(m.mean(), 4.0);
@@ -248,6 +260,15 @@ TEST(ExtremeKmeans, TinyValues) {
         std::sort(sizes.begin(), sizes.end());
         EXPECT_EQ(sizes, (std::vector<double>{2, 2}));
     }
+}
+
+TEST(ExtremeKmeans, Denormals) {
+    auto s = store({{5e-324}, {0}, {1e-323}, {1e-323}});
+    kmeans::Model m = kmeans::train(s, 2, {});
+    expect_readable(m);
+    EXPECT_GT(m.sd[0], 0.0);
+    kmeans::Model a = kmeans::train_auto(s, 2, 3, {});
+    expect_readable(a);
 }
 
 TEST(ExtremeKmeans, UnscaledHugeSpreadIsRefusedAsOutOfRange) {
