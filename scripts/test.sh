@@ -34,6 +34,10 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/s
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
 
+# Models fitted on extreme values survive pg_dump, pg_restore and binary COPY (counts as pgTAP).
+say "dump and restore of stored models (test/dump/check.sh)"
+bash test/dump/check.sh || failed+=(pgtap)
+
 # Hostile arguments, mutated models, cancels and kills, in its own database (dmine_fuzz); a few
 # minutes. It prints its seed: `bash test/fuzz/run.sh --seed N` replays a failure.
 say "fuzz suite (test/fuzz)"

@@ -168,6 +168,28 @@ $$;
 COMMENT ON FUNCTION dm_mapping_relation(text, text) IS
     'resolves a table or view name (as in SQL, quoted where needed) or fails with an error naming it';
 
+-- The reference date of dm_rfm: as_of, or the day after the latest purchase when as_of is NULL.
+-- An as_of before the latest purchase would give negative recencies (and rank those customers
+-- the most recent): it is refused, with the latest purchase in the hint.
+CREATE FUNCTION dm_rfm_reference_date(as_of date, latest_purchase date) RETURNS date
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF as_of IS NULL THEN
+        RETURN latest_purchase + 1;
+    END IF;
+    IF as_of < latest_purchase THEN
+        RAISE EXCEPTION 'as_of (%) is before the latest purchase in the data (%)', as_of, latest_purchase
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('Use an as_of on or after %s, or leave out later lines with a view.', latest_purchase);
+    END IF;
+    RETURN as_of;
+END
+$$;
+COMMENT ON FUNCTION dm_rfm_reference_date(date, date) IS
+    'reference date of dm_rfm: as_of, or the day after the latest purchase when NULL; an as_of before the latest purchase is an error (22023)';
+
 -- RFM of every customer of a fact table (or view): Recency = days from the date of the last
 -- purchase to as_of, Frequency = distinct orders, Monetary = sum of amounts; scores 1..5 by
 -- quintiles across customers (ties equal: see dm_rfm_score), R = 5 for the most recent; segment.
@@ -196,7 +218,8 @@ BEGIN
                    count(o.order_key) AS frequency, sum(o.amount)::float8 AS monetary
             FROM orders o GROUP BY 1
         ), dated AS (
-            SELECT c.*, (COALESCE($1, (SELECT max(last_purchase) + 1 FROM customers)) - c.last_purchase)::int AS recency
+            SELECT c.*, ((SELECT @extschema@.dm_rfm_reference_date($1, max(last_purchase)) FROM customers)
+                         - c.last_purchase)::int AS recency
             FROM customers c
         ), scored AS (
             SELECT d.*,

@@ -1,5 +1,8 @@
 // Running means and co-moment matrix of feature vectors: covariance and Pearson correlation.
 // Welford updates and Chan's pairwise merge keep it stable where sum-of-products cancels.
+// Each feature's mean and co-moments are kept in units of a power of two of its own (0 for
+// ordinary data; see wide_range.hpp), so correlations of values near ±1e308 or ±1e-300 are exact
+// and covariances are Infinity only where the true value is beyond the double range.
 #pragma once
 
 #include "bytes.hpp"
@@ -17,7 +20,7 @@ public:
 
     int dimension() const noexcept { return static_cast<int>(mean_.size()); }
     std::uint64_t count() const noexcept { return n_; }
-    const Eigen::VectorXd &mean() const noexcept { return mean_; }
+    Eigen::VectorXd mean() const;
 
     // Add one vector of `dimension()` finite values.
     void add(const double *x);
@@ -36,6 +39,15 @@ private:
     Eigen::VectorXd mean_;
     Eigen::MatrixXd c_; // sum of outer products of deviations; only the lower triangle is kept
     Eigen::VectorXd delta_;
+    Eigen::VectorXi unit_;      // feature j's mean is in units of 2^unit_(j)
+    Eigen::VectorXd magnitude_; // largest |value| of each feature
+    bool scaled_ = false;       // some unit is not 0
+
+    // Express feature j in units of 2^unit.
+    void rescale(int j, int unit);
+    void merge_aligned(const CoMoments &other);
+    // Scaled covariance: the true one is cov(i, j) * 2^(unit_(i) + unit_(j)).
+    Eigen::MatrixXd scaled_covariance() const;
 };
 
 } // namespace dmine

@@ -13,6 +13,7 @@ enum class ErrorKind {
     Data,              // 22000 data_exception: NaN/Infinity, too few rows, and the like
     InvalidText,       // 22P02 invalid_text_representation: bad model or state text
     Corrupted,         // 22P03 invalid_binary_representation: bad binary model or state
+    OutOfRange,        // 22003 numeric_value_out_of_range: a result beyond the double range
     Internal,          // XX000 internal_error: a broken invariant
 };
 

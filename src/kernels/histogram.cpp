@@ -2,6 +2,9 @@
 #include "histogram.hpp"
 
 #include "errors.hpp"
+#include "wide_range.hpp"
+
+#include <algorithm>
 
 #include <cmath>
 #include <string>
@@ -10,16 +13,28 @@ namespace dmine {
 
 namespace {
 
-// Bin of x in [lower, upper] split into `bins`; the upper edge belongs to the last bin.
+// Bin of x in [lower, upper] split into `bins`; the upper edge belongs to the last bin. Halves
+// of the differences serve when the range itself exceeds the double range.
 std::size_t bin_of(double x, double lower, double upper, std::size_t bins) {
     if (upper == lower) return 0;
-    auto b = static_cast<std::size_t>((x - lower) / (upper - lower) * static_cast<double>(bins));
+    double t = (x - lower) / (upper - lower);
+    if (!std::isfinite(upper - lower))
+        t = wide::half_difference(x, lower) / wide::half_difference(upper, lower);
+    if (!(t > 0)) return 0;
+    auto b = static_cast<std::size_t>(t * static_cast<double>(bins));
     return b >= bins ? bins - 1 : b;
 }
 
+// Equal-width edges; over a range beyond the double range, convex combinations of the bounds
+// (finite, kept non-decreasing).
 std::vector<double> make_edges(double lower, double upper, int bins) {
     std::vector<double> edges(bins + 1);
-    for (int i = 0; i <= bins; i++) edges[i] = lower + (upper - lower) * i / bins;
+    const bool wide_range = !std::isfinite((upper - lower) * bins);
+    for (int i = 0; i <= bins; i++) {
+        edges[i] = wide_range ? wide::lerp(lower, upper, static_cast<double>(i) / bins)
+                              : lower + (upper - lower) * i / bins;
+        if (i > 0) edges[i] = std::max(edges[i], edges[i - 1]);
+    }
     edges[bins] = upper;
     return edges;
 }

@@ -3,7 +3,9 @@
 
 #include "errors.hpp"
 #include "interrupt.hpp"
+#include "model_check.hpp"
 #include "rng.hpp"
+#include "wide_range.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -62,7 +64,8 @@ private:
                 hi = std::max(hi, v);
             }
             if (!(hi > lo)) continue; // constant here: draw another feature
-            double threshold = lo + rng_.uniform() * (hi - lo);
+            // lo + u (hi - lo), finite even where hi - lo overflows (±1e308)
+            double threshold = wide::lerp(lo, hi, rng_.uniform());
             if (threshold >= hi) threshold = lo; // keep both sides non-empty
             int middle = partition(column, p.begin, p.end, threshold);
             auto left = static_cast<std::int32_t>(nodes_.feature.size());
@@ -166,6 +169,7 @@ Forest fit(const SamplePool &pool) {
     }
     Forest forest = Forest::assemble(header, trees, ErrorKind::Internal);
     forest.set_threshold(fitted_threshold(forest, rows, options.contamination));
+    ensure_readable(forest);
     return forest;
 }
 

@@ -3,6 +3,7 @@
 
 #include "errors.hpp"
 #include "rng.hpp"
+#include "wide_range.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -175,7 +176,7 @@ std::vector<double> KllSketch::quantiles(const std::vector<double> &ps) const {
         } else {
             const std::size_t hi = static_cast<std::size_t>(it - position.begin()), lo = hi - 1;
             const double frac = (target - position[lo]) / (position[hi] - position[lo]);
-            result[j] = items.values[lo] + frac * (items.values[hi] - items.values[lo]);
+            result[j] = wide::lerp(items.values[lo], items.values[hi], frac);
         }
     }
     return result;

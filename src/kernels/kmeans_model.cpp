@@ -3,6 +3,7 @@
 
 #include "json_input.hpp"
 #include "kmeans_distance.hpp"
+#include "kmeans_wide.hpp"
 #include "model_format.hpp"
 
 #include <nlohmann/json.hpp>
@@ -431,14 +432,19 @@ std::pair<int, double> Model::nearest(const double *x, int n) const {
     for (int j = 0; j < dim; j++) z[j] = x[j] * inv_scale[j];
     int best = 0;
     double best_d = std::numeric_limits<double>::infinity();
+    bool overflow = false; // a distance left the double range: the fast path cannot rank it
     for (int c = 0; c < k; c++) {
         double s = sqdist(z, scaled_centroids.data() + std::size_t(c) * dim, dim);
+        overflow = overflow || !(s <= std::numeric_limits<double>::max());
         if (s < best_d) {
             best_d = s;
             best = c;
         }
     }
-    if (!std::isfinite(best_d)) check_features(x, n); // NaN or infinity in x: say which
+    if (overflow) {
+        check_features(x, n);          // NaN or infinity in x: say which
+        return wide_nearest(*this, x); // else beyond the range of the fast path
+    }
     return {best, std::sqrt(best_d)};
 }
 
@@ -449,7 +455,13 @@ double Model::distance(const double *x, int n, int cluster) const {
              "Clusters are numbered 1 to " + std::to_string(k) + ".");
     const double *cc = centroids.data() + std::size_t(cluster) * dim;
     double s = 0;
-    for (int j = 0; j < dim; j++) s += (x[j] - cc[j]) * (x[j] - cc[j]) * inv_scale2[j];
+    bool plain = true; // 1 / scale^2 neither overflowed nor underflowed
+    for (int j = 0; j < dim; j++) {
+        s += (x[j] - cc[j]) * (x[j] - cc[j]) * inv_scale2[j];
+        plain = plain && std::isnormal(inv_scale2[j]);
+    }
+    if (!plain || !std::isfinite(s))
+        return static_cast<double>(std::sqrt(wide_squared_distance(*this, x, cluster)));
     return std::sqrt(s);
 }
 

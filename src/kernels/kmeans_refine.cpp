@@ -1,8 +1,13 @@
 // Exact Lloyd pass accumulator.
 #include "kmeans_refine.hpp"
 
+#include "model_check.hpp"
+#include "wide_range.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <string>
 
 namespace dmine::kmeans {
 
@@ -10,10 +15,10 @@ void RefineState::add(const double *x, int n) {
     int c = model_.nearest(x, n).first;
     const int d = model_.dim;
     const double *centroid = model_.centroids.data() + std::size_t(c) * d;
-    double *sum = sum_.data() + std::size_t(c) * d;
-    double *sumsq = sumsq_.data() + std::size_t(c) * d;
+    long double *sum = sum_.data() + std::size_t(c) * d;
+    long double *sumsq = sumsq_.data() + std::size_t(c) * d;
     for (int j = 0; j < d; j++) {
-        double y = x[j] - centroid[j];
+        const long double y = static_cast<long double>(x[j]) - centroid[j];
         sum[j] += y;
         sumsq[j] += y * y;
     }
@@ -45,8 +50,8 @@ void RefineState::serialize(ByteWriter &out) const {
 RefineState RefineState::deserialize(ByteReader &in) {
     auto bytes = in.get_vector<std::uint8_t>();
     RefineState s(Model::decode(bytes.data(), bytes.size()), bytes);
-    auto sum = in.get_vector<double>();
-    auto sumsq = in.get_vector<double>();
+    auto sum = in.get_vector<long double>();
+    auto sumsq = in.get_vector<long double>();
     auto count = in.get_vector<std::uint64_t>();
     if (sum.size() != s.sum_.size() || sumsq.size() != s.sumsq_.size() ||
         count.size() != s.count_.size())
@@ -59,23 +64,37 @@ RefineState RefineState::deserialize(ByteReader &in) {
     return s;
 }
 
+namespace {
+
+// A long double figure as a double, refused when beyond the double range.
+double to_double(long double v, const std::string &what) {
+    if (!(std::fabs(v) <= std::numeric_limits<double>::max())) wide::out_of_range(what);
+    return static_cast<double>(v);
+}
+
+} // namespace
+
 Model RefineState::finish() const {
     require(rows_ >= 1, ErrorKind::Data, "no rows to refine the model with");
     Model m = model_;
     const int d = m.dim;
-    double shift = 0, spread = 0; // squared centre shift; mean scaled feature variance
-    for (int j = 0; j < d; j++) spread += m.sd[j] * m.sd[j] * m.inv_scale2[j] / d;
+    long double shift = 0, spread = 0; // squared centre shift; mean scaled feature variance
+    for (int j = 0; j < d; j++) {
+        const long double r = static_cast<long double>(m.sd[j]) / m.scale(j);
+        spread += r * r / d;
+    }
     for (int c = 0; c < m.k; c++) {
-        double n = static_cast<double>(count_[c]), sse = 0;
+        const long double n = static_cast<long double>(count_[c]);
+        long double sse = 0;
         for (int j = 0; n > 0 && j < d; j++) {
             std::size_t i = std::size_t(c) * d + j;
-            double mean = sum_[i] / n;
-            m.centroids[i] += mean;
-            sse += std::max(0.0, sumsq_[i] - n * mean * mean) * m.inv_scale2[j];
-            shift += mean * mean * m.inv_scale2[j];
+            const long double mean = sum_[i] / n, scale = m.scale(j);
+            m.centroids[i] = to_double(m.centroids[i] + mean, "a refined centroid");
+            sse += std::max(0.0L, sumsq_[i] - n * mean * mean) / (scale * scale);
+            shift += mean * mean / (scale * scale);
         }
-        m.sizes[c] = n;
-        m.sse[c] = sse;
+        m.sizes[c] = static_cast<double>(count_[c]);
+        m.sse[c] = to_double(sse, "the sum of squares of cluster " + std::to_string(c + 1));
     }
     m.rows = rows_;
     m.nulls = nulls_;
@@ -83,7 +102,8 @@ Model RefineState::finish() const {
     m.iterations++;
     m.refinements++;
     m.converged = shift <= std::max(m.options.tol, 1e-20) * spread; // 1e-20: rounding noise
-    m.validate(ErrorKind::Internal);
+    m.prepare();
+    ensure_readable(m); // never store what the decoder would reject
     return m;
 }
 

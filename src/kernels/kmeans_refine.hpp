@@ -3,7 +3,9 @@
 // sizes and SSE. Accumulators merge, so the pass can run in parallel.
 //
 // Sums are kept as offsets from the model's centroids, which keeps the SSE computed from them
-// accurate (SSE = sum of squared offsets - n * squared mean offset).
+// accurate (SSE = sum of squared offsets - n * squared mean offset). They are long double, whose
+// wider exponent holds squared offsets of rows near ±1e308; a refined figure beyond the double
+// range is refused (ErrorKind::OutOfRange), never stored.
 #pragma once
 
 #include "bytes.hpp"
@@ -40,7 +42,7 @@ public:
 private:
     Model model_;
     std::vector<std::uint8_t> bytes_;
-    std::vector<double> sum_, sumsq_; // k x dim offsets from the centroids, original units
+    std::vector<long double> sum_, sumsq_; // k x dim offsets from the centroids, original units
     std::vector<std::uint64_t> count_;
     std::uint64_t rows_ = 0, nulls_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <unordered_set>
 
@@ -26,14 +27,22 @@ void check_dim(int expected, int got) {
 
 } // namespace
 
+// Near the ends of the double range a deviation can overflow: the mean is then updated as a
+// weighted sum of finite terms and m2 saturates at Infinity (the trainer then takes the spread
+// of such a feature from the kept points).
 void Moments::add(const double *x) {
     std::size_t d = mean.size();
     count++;
     double inv = 1.0 / static_cast<double>(count);
     for (std::size_t j = 0; j < d; j++) {
         double delta = x[j] - mean[j];
-        mean[j] += delta * inv;
-        m2[j] += delta * (x[j] - mean[j]);
+        if (std::isfinite(delta)) {
+            mean[j] += delta * inv;
+            m2[j] += delta * (x[j] - mean[j]);
+        } else {
+            mean[j] = mean[j] - mean[j] * inv + x[j] * inv;
+            m2[j] = std::numeric_limits<double>::infinity();
+        }
     }
 }
 
@@ -46,8 +55,13 @@ void Moments::merge(const Moments &o) {
     double na = static_cast<double>(count), nb = static_cast<double>(o.count), n = na + nb;
     for (std::size_t j = 0; j < mean.size(); j++) {
         double delta = o.mean[j] - mean[j];
-        mean[j] += delta * nb / n;
-        m2[j] += o.m2[j] + delta * delta * na * nb / n;
+        if (std::isfinite(delta)) {
+            mean[j] += delta * nb / n;
+            m2[j] += o.m2[j] + delta * delta * na * nb / n;
+        } else {
+            mean[j] = mean[j] * (na / n) + o.mean[j] * (nb / n);
+            m2[j] = std::numeric_limits<double>::infinity();
+        }
     }
     count += o.count;
 }

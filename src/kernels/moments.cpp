@@ -1,6 +1,9 @@
 // Running moments with exact pairwise merge.
 #include "moments.hpp"
 
+#include "errors.hpp"
+#include "wide_range.hpp"
+
 #include <Eigen/Core>
 
 #include <cmath>
@@ -13,13 +16,35 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }
 
+void Moments::rescale(int unit) {
+    const int shift = unit_ - unit;
+    mean_ = std::ldexp(mean_, shift);
+    m2_ = std::ldexp(m2_, 2 * shift);
+    m3_ = std::ldexp(m3_, 3 * shift);
+    m4_ = std::ldexp(m4_, 4 * shift);
+    unit_ = unit;
+}
+
+double Moments::mean() const noexcept {
+    return std::ldexp(mean_, unit_);
+}
+
 void Moments::add(double x) {
+    bool wider = n_ == 0; // the magnitude can only grow with a new minimum or maximum
     if (n_ == 0) {
         min_ = max_ = x;
-    } else {
-        if (x < min_) min_ = x;
-        if (x > max_) max_ = x;
+    } else if (x < min_) {
+        min_ = x;
+        wider = true;
+    } else if (x > max_) {
+        max_ = x;
+        wider = true;
     }
+    if (wider) {
+        const int unit = wide::unit_for(magnitude(), n_ == 0 ? 0 : unit_);
+        if (unit != unit_) rescale(unit);
+    }
+    if (unit_ != 0) x = std::ldexp(x, -unit_);
     const double n1 = static_cast<double>(n_);
     n_++;
     const double n = static_cast<double>(n_);
@@ -38,16 +63,21 @@ void Moments::add_block(const double *values, std::size_t count) {
     Eigen::Map<const Eigen::ArrayXd> x(values, static_cast<Eigen::Index>(count));
     Moments block;
     block.n_ = count;
-    block.mean_ = x.mean();
     block.min_ = x.minCoeff();
     block.max_ = x.maxCoeff();
+    block.unit_ = wide::unit_for(block.magnitude(), 0);
+    const double factor = std::ldexp(1.0, -block.unit_); // exact: a power of two
+    block.mean_ = block.unit_ == 0 ? x.mean() : (x * factor).mean();
     double m2 = 0, m3 = 0, m4 = 0;
     // Chunks of fixed size keep the deviations in registers without a heap buffer.
     constexpr Eigen::Index kChunk = 64;
     for (Eigen::Index start = 0; start < x.size(); start += kChunk) {
         const Eigen::Index len = std::min(kChunk, x.size() - start);
-        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d =
-            x.segment(start, len) - block.mean_;
+        Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d; // no heap: at most kChunk
+        if (block.unit_ == 0)
+            d = x.segment(start, len) - block.mean_;
+        else
+            d = x.segment(start, len) * factor - block.mean_;
         Eigen::Array<double, Eigen::Dynamic, 1, 0, kChunk, 1> d2 = d.square();
         m2 += d2.sum();
         m3 += (d2 * d).sum();
@@ -65,6 +95,16 @@ void Moments::merge(const Moments &b) {
         *this = b;
         return;
     }
+    // The unit of the state with the larger values holds both within the band.
+    Moments other = b;
+    const int unit = magnitude() >= other.magnitude() ? unit_ : other.unit_;
+    if (unit_ != unit) rescale(unit);
+    if (other.unit_ != unit) other.rescale(unit);
+    merge_aligned(other);
+}
+
+// Chan / Pébay merge of two states in the same unit.
+void Moments::merge_aligned(const Moments &b) {
     const double na = static_cast<double>(n_), nb = static_cast<double>(b.n_);
     const double n = na + nb;
     const double delta = b.mean_ - mean_;
@@ -85,11 +125,11 @@ void Moments::merge(const Moments &b) {
 }
 
 double Moments::variance() const noexcept {
-    return n_ < 2 ? kNaN : m2_ / static_cast<double>(n_ - 1);
+    return n_ < 2 ? kNaN : std::ldexp(m2_ / static_cast<double>(n_ - 1), 2 * unit_);
 }
 
 double Moments::stddev() const noexcept {
-    return std::sqrt(variance());
+    return n_ < 2 ? kNaN : std::ldexp(std::sqrt(m2_ / static_cast<double>(n_ - 1)), unit_);
 }
 
 double Moments::skewness() const noexcept {
@@ -109,6 +149,7 @@ double Moments::kurtosis() const noexcept {
 void Moments::serialize(ByteWriter &out) const {
     out.put(n_);
     for (double v : {mean_, m2_, m3_, m4_, min_, max_}) out.put(v);
+    out.put<std::int32_t>(unit_);
 }
 
 Moments Moments::deserialize(ByteReader &in) {
@@ -120,6 +161,8 @@ Moments Moments::deserialize(ByteReader &in) {
     m.m4_ = in.get<double>();
     m.min_ = in.get<double>();
     m.max_ = in.get<double>();
+    m.unit_ = in.get<std::int32_t>();
+    if (m.unit_ < -1100 || m.unit_ > 1100) fail(ErrorKind::Corrupted, "corrupted moments state");
     return m;
 }
 

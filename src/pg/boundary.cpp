@@ -54,6 +54,8 @@ int sqlstate_of(ErrorKind kind) {
         return ERRCODE_INVALID_TEXT_REPRESENTATION;
     case ErrorKind::Corrupted:
         return ERRCODE_INVALID_BINARY_REPRESENTATION;
+    case ErrorKind::OutOfRange:
+        return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
     case ErrorKind::Internal:
         return ERRCODE_INTERNAL_ERROR;
     }
