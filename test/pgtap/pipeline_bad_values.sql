@@ -12,7 +12,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(60);
+SELECT plan(62);
 
 CREATE SCHEMA tap_bad;
 -- A clean fact table: 30 customers, 900 lines, about 10 orders each.
@@ -29,6 +29,7 @@ CREATE FUNCTION pg_temp.mine(config text, fact text, customer text DEFAULT 'cust
                              ts text DEFAULT 'ts', amount text DEFAULT 'amount', quantity text DEFAULT 'qty',
                              line text DEFAULT 'line', extras text[] DEFAULT '{}',
                              options jsonb DEFAULT '{"n_trees": 20, "sample_size": 256, "k_max": 4}',
+                             steps text[] DEFAULT '{profile,features,clustering,cluster_profiles,anomalies,rfm}',
                              steps_schema text DEFAULT :'steps')
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -51,7 +52,7 @@ BEGIN
     ctx := ctx || jsonb_build_object('run_id', v_run);
     EXECUTE format('SELECT %I.dm_pipeline_source($1)', steps_schema) INTO v_message USING ctx;
     ctx := ctx || jsonb_build_object('source', v_message);
-    FOREACH step IN ARRAY ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm'] LOOP
+    FOREACH step IN ARRAY steps LOOP
         pos := pos + 1;
         result := NULL;
         v_state := NULL;
@@ -168,6 +169,13 @@ SELECT results_eq($$SELECT pg_temp.detail('huge', 'features', '{skipped,missing,
 SELECT results_eq($$SELECT (stats).infinity_count, max_value FROM dm_profile('tap_bad.huge') WHERE column_name = 'amount'$$,
                   $$VALUES (1::bigint, '1' || repeat('0', 400))$$, '... the profile shows 1e400 as its max and counts it as infinite in the statistics');
 
+SELECT pg_temp.mine('typmod', pg_temp.fact('typmod', $$ALTER TABLE %s ALTER amount TYPE numeric(12, 2), ALTER qty TYPE numeric(1000, 0);
+    UPDATE %s SET amount = 'NaN' WHERE line IN (1, 2); UPDATE %s SET qty = 1e400 WHERE line = 3$$));
+SELECT results_eq($$SELECT pg_temp.failures('typmod'), pg_temp.detail('typmod', 'features', '{skipped,missing,amount}'),
+                           pg_temp.detail('typmod', 'features', '{lines_without_quantity}')$$,
+                  $$VALUES ('', '2'::jsonb, '1'::jsonb)$$,
+                  'NaN in a numeric(12, 2) amount, 1e400 in a numeric(1000, 0) quantity: every step succeeds, both counted');
+
 SELECT pg_temp.mine('returns', pg_temp.fact('returns', $$UPDATE %s SET amount = -amount, qty = -qty WHERE line % 10 = 0;
                                                          UPDATE %s SET amount = -amount, qty = -qty WHERE cust = 'c7'$$));
 SELECT is(pg_temp.failures('returns'), '', 'negative amounts and quantities (returns): every step succeeds');
@@ -183,6 +191,15 @@ SELECT pg_temp.mine('extras', pg_temp.fact('extras', $$UPDATE %s SET extra = 'Na
 SELECT is(pg_temp.failures('extras'), '', 'NaN, NULL and infinite extra features: every step succeeds');
 SELECT results_eq($$SELECT pg_temp.detail('extras', 'anomalies', '{skipped,lines}'), pg_temp.detail('extras', 'anomalies', '{lines_scored}')$$,
                   $$VALUES ('7'::jsonb, '893'::jsonb)$$, '... the forest skips those lines and counts them');
+
+SELECT pg_temp.mine('rfm_alone', pg_temp.fact('rfm_alone', $$UPDATE %s SET cust = NULL WHERE line <= 10;
+    UPDATE %s SET amount = 'NaN' WHERE line BETWEEN 11 AND 12; UPDATE %s SET amount = NULL WHERE cust = 'c2';
+    UPDATE %s SET ts = 'infinity' WHERE line = 13$$), steps => '{rfm}');
+SELECT results_eq($$SELECT pg_temp.failures('rfm_alone'), pg_temp.detail('rfm_alone', 'rfm', '{from}'), pg_temp.detail('rfm_alone', 'rfm', '{customers}'),
+                           pg_temp.detail('rfm_alone', 'rfm', '{skipped}')$$,
+                  $$VALUES ('', '"fact table"'::jsonb, '29'::jsonb,
+                            '{"lines": 39, "missing": {"time": 1, "amount": 31, "order_key": 0, "customer_key": 10}, "customers": 1}'::jsonb)$$,
+                  'RFM alone, from the fact table: the same lines and customers are skipped, and counted');
 
 -- 4. Degenerate customers ------------------------------------------------------------------------
 SELECT pg_temp.mine('single', pg_temp.fact('single', $$DELETE FROM %s WHERE cust = 'c1' AND line > 1$$));

@@ -9,12 +9,22 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     base oid;
+    typmod int;
 BEGIN
-    SELECT @extschema@.dm_base_type(a.atttypid) INTO base
-    FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    SELECT @extschema@.dm_base_type(a.atttypid),
+           CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END
+    INTO base, typmod
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+    WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
     IF base IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'money'::regtype) THEN
         value := format(CASE WHEN base = 'money'::regtype THEN '%I::numeric::float8' ELSE '%I::float8' END, col);
         ok := format('%I IS NOT NULL', col);
+    ELSIF base = 'numeric'::regtype AND typmod >= 4
+          AND ((typmod - 4) >> 16) - (((typmod - 4) & 2047) # 1024) + 1024 <= 300 THEN
+        -- numeric(p, s) holds no infinity nor a value of 10^(p - s) or more (s may be negative,
+        -- 11 bits signed): with p - s <= 300, only NaN to test.
+        ok := format('%I::numeric <> ''NaN''', col);
+        value := format('nullif(%I::numeric, ''NaN'')::float8', col);
     ELSE
         -- Two comparisons (abs() would allocate a numeric); NaN fails the second.
         ok := format(CASE WHEN base = 'numeric'::regtype THEN '(%1$I::numeric > -1e300 AND %1$I::numeric < 1e300)'
