@@ -12,7 +12,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(62);
+SELECT plan(63);
 
 CREATE SCHEMA tap_bad;
 -- A clean fact table: 30 customers, 900 lines, about 10 orders each.
@@ -210,6 +210,11 @@ SELECT pg_temp.mine('same', pg_temp.fact('same', $$UPDATE %s SET amount = 10, qt
 SELECT is(pg_temp.failures('same'), '', 'all customers identical (zero variance): every step succeeds');
 SELECT is((SELECT count(DISTINCT cluster) FROM result_clusters c JOIN runs r USING (run_id) WHERE r.config_name = 'same'), 1::bigint,
           '... all in one cluster');
+
+SELECT pg_temp.mine('alike', pg_temp.fact('alike', $$UPDATE %s SET amount = 10 + 90 * (substr(cust, 2)::int % 2), qty = 1, extra = 1,
+                                                       ord = substr(cust, 2)::int, ts = timestamp '2024-01-01 10:00'$$));
+SELECT results_eq($$SELECT pg_temp.failures('alike'), pg_temp.detail('alike', 'clustering', '{k}')$$,
+                  $$VALUES ('', '2'::jsonb)$$, 'customers of two kinds only (2 distinct vectors): every step succeeds, k = 2');
 
 SELECT pg_temp.mine('few', pg_temp.fact('few', $$DELETE FROM %s WHERE cust NOT IN ('c1', 'c2', 'c3', 'c4')$$),
                     options => '{"k_min": 5, "k_max": 8, "n_trees": 20}');
