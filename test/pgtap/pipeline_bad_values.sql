@@ -11,8 +11,34 @@
 \endif
 SET search_path = dmine, public;
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink SCHEMA public;  -- a real run commits: it runs in another session
+SELECT format('host=%s port=%s dbname=%s user=%s',
+              COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
+              current_setting('port'), current_database(), current_user) AS conn \gset
 BEGIN;
-SELECT plan(63);
+SELECT plan(66);
+
+-- 0. A real run (CALL run_mining, in another session) with the three reported faults -------------
+-- First: the steps run below take locks (ANALYZE of the result tables) the other session needs.
+SELECT dblink_connect('bad_runner', :'conn') \g /dev/null
+SELECT dblink_exec('bad_runner', $$
+    CREATE SCHEMA tap_bad_run;
+    CREATE TABLE tap_bad_run.lines AS
+    SELECT i AS line, 'c' || (i % 30) AS cust, (i % 30) * 1000 + i / 90 AS ord, timestamp '2024-01-01' + i * interval '37 minutes' AS ts,
+           (10 + (i % 30) * 3 + i % 7)::numeric AS amount, CASE WHEN i % 30 <> 1 THEN 1 + i % 4 END AS qty, 3.5::money AS price
+    FROM generate_series(1, 900) AS i;
+    UPDATE tap_bad_run.lines SET amount = 'NaN' WHERE line = 5$$) \g /dev/null
+SELECT lives_ok($$SELECT * FROM dblink('bad_runner', $q$CALL dmine.run_mining(config_name => 'tap_bad_run', fact_table => 'tap_bad_run.lines',
+                      customer_column => 'cust', order_column => 'ord', time_column => 'ts', amount_column => 'amount',
+                      quantity_column => 'qty', options => '{"n_trees": 20, "k_max": 4}')$q$) AS t(run_id bigint)$$,
+                'run_mining on a fact table with a money column, a NaN amount and a customer without quantities succeeds');
+SELECT results_eq($$SELECT s.step, s.status, s.details->'skipped' FROM run_steps s JOIN runs r USING (run_id)
+                    WHERE r.config_name = 'tap_bad_run' ORDER BY s.position$$,
+                  $$VALUES ('profile', 'succeeded', '{"correlation_lines": 31}'::jsonb),
+                           ('features', 'succeeded', '{"lines": 0, "missing": {"time": 0, "amount": 1, "order_key": 0, "customer_key": 0}, "customers": 0}'),
+                           ('clustering', 'succeeded', '{"customers": 1}'), ('cluster_profiles', 'succeeded', NULL),
+                           ('anomalies', 'succeeded', '{"lines": 31}'), ('rfm', 'succeeded', NULL)$$,
+                  '... each step records what it skipped in run_steps.details');
 
 CREATE SCHEMA tap_bad;
 -- A clean fact table: 30 customers, 900 lines, about 10 orders each.
@@ -136,6 +162,11 @@ SELECT pg_temp.mine('inf_ts', pg_temp.fact('inf_ts', $$UPDATE %s SET ts = 'infin
                                                        UPDATE %s SET ts = '-infinity' WHERE line BETWEEN 6 AND 8$$));
 SELECT is(pg_temp.failures('inf_ts'), '', 'infinite timestamps: every step succeeds (recency would fail on them)');
 SELECT is(pg_temp.detail('inf_ts', 'features', '{skipped,missing,time}'), '8', '... and they are counted as missing times');
+
+SELECT pg_temp.mine('dates', pg_temp.fact('dates', $$ALTER TABLE %s ALTER ts TYPE date; UPDATE %s SET ts = 'infinity' WHERE line <= 4;
+                                                       UPDATE %s SET ts = NULL WHERE line = 5$$));
+SELECT results_eq($$SELECT pg_temp.failures('dates'), pg_temp.detail('dates', 'features', '{skipped,missing,time}'), pg_temp.detail('dates', 'anomalies', '{skipped,lines}')$$,
+                  $$VALUES ('', '5'::jsonb, '0'::jsonb)$$, 'a date time column with infinite and NULL dates: every step succeeds, counted (no hour feature)');
 
 SELECT pg_temp.mine('cust_no_time', pg_temp.fact('cust_no_time', $$UPDATE %s SET ts = NULL WHERE cust = 'c3'$$));
 SELECT is(pg_temp.failures('cust_no_time'), '', 'a customer without any timestamp: every step succeeds');
@@ -330,3 +361,8 @@ SELECT results_eq($$SELECT r.customer_key, r.recency_days, r.frequency FROM resu
 
 SELECT * FROM finish();
 ROLLBACK;
+
+SELECT dblink_exec('bad_runner', 'DROP SCHEMA IF EXISTS tap_bad_run CASCADE') \g /dev/null
+SELECT dblink_exec('bad_runner', $$DELETE FROM dmine.runs WHERE config_name = 'tap_bad_run'$$) \g /dev/null
+SELECT dblink_exec('bad_runner', $$DELETE FROM dmine.mining_config WHERE config_name = 'tap_bad_run'$$) \g /dev/null
+SELECT dblink_disconnect('bad_runner') \g /dev/null
