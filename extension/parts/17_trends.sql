@@ -56,13 +56,13 @@ COMMENT ON FUNCTION dm_explore_column(regclass, text, text, text) IS
 -- integer keys read as yyyymmdd, text as a date or timestamp literal (yyyymmdd or ISO).
 -- hour is NULL for dates and date keys unless hour_column names an integer hour column.
 CREATE FUNCTION dm_time_expressions(rel regclass, time_column text, hour_column text DEFAULT NULL,
-                                    OUT day_sql text, OUT hour_sql text)
+                                    alias text DEFAULT NULL, OUT day_sql text, OUT hour_sql text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t regtype := @extschema@.dm_explore_column(rel, time_column, 'time column', 'time');
-    c text := format('%I', time_column);
+    c text := CASE WHEN alias IS NULL THEN format('%I', time_column) ELSE format('%I.%I', alias, time_column) END;
 BEGIN
     IF t IN ('timestamp'::regtype, 'timestamptz'::regtype) THEN
         day_sql := format('%s::date', c);
@@ -77,12 +77,13 @@ BEGIN
     END IF;
     IF hour_column IS NOT NULL THEN
         PERFORM @extschema@.dm_explore_column(rel, hour_column, 'hour column', 'integer');
-        hour_sql := format('%I::int', hour_column);
+        hour_sql := CASE WHEN alias IS NULL THEN format('%I::int', hour_column)
+                         ELSE format('%I.%I::int', alias, hour_column) END;
     END IF;
 END
 $$;
-COMMENT ON FUNCTION dm_time_expressions(regclass, text, text) IS
-    'SQL expressions of the day and hour of a time column (date, timestamp[tz], integer or text yyyymmdd key; hour from hour_column when given)';
+COMMENT ON FUNCTION dm_time_expressions(regclass, text, text, text) IS
+    'SQL expressions of the day and hour of a time column (date, timestamp[tz], integer or text yyyymmdd key; hour from hour_column when given), columns qualified by alias when given';
 
 -- The one read of the fact table shared by the trends functions: a query of rows (day, hour,
 -- order_key, customer_key, revenue, lines, quantity) grouped at that grain. Checks every column.
