@@ -65,7 +65,7 @@ BEGIN
             RAISE EXCEPTION 'breakdown % gives a key or attribute but no dimension "table"', i
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        value_sql := format('f.%I::text', col);
+        value_sql := format('f.%I', col);
         join_sql := '';
         dimension := COALESCE(spec ->> 'name', col);
         attribute := col;
@@ -84,7 +84,7 @@ BEGIN
     END IF;
     key_type := @extschema@.dm_explore_column(dim, key, 'dimension key');
     PERFORM @extschema@.dm_explore_column(dim, attribute, 'dimension attribute');
-    value_sql := format('%s.%I::text', alias, attribute);
+    value_sql := format('%s.%I', alias, attribute);
     -- Keys of different type categories (int vs text) are compared as text.
     IF (SELECT typcategory FROM pg_type WHERE oid = fact_type) = (SELECT typcategory FROM pg_type WHERE oid = key_type) THEN
         join_sql := format(' LEFT JOIN %s %s ON %2$s.%I = f.%I', dim, alias, key, col);
@@ -104,12 +104,16 @@ RETURNS TABLE (dimension text, attribute text, value text, revenue float8, lines
                share float8, cumulative_share float8, "rank" int, growth float8, abc_class text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- compiling the wide query costs more than it saves
+SET hash_mem_multiplier = 16  -- hash every grouping set in the one scan (spills to disk past it)
 AS $$
 DECLARE
     s record;
     n int;
     values_sql text := '';
+    sep text;
     value_list text := '';
+    text_list text := '';
     sets text := '';
     kinds text := '';
     joins text := '';
@@ -141,45 +145,47 @@ BEGIN
     END IF;
     FOR i IN 1 .. n LOOP
         s := @extschema@.dm_breakdown_spec(rel, breakdowns -> (i - 1), i);
+        sep := CASE WHEN i > 1 THEN ', ' ELSE '' END;
         values_sql := values_sql || format(', %s AS v%s', s.value_sql, i);
-        value_list := value_list || format('%sv%s', CASE WHEN i > 1 THEN ', ' ELSE '' END, i);
-        sets := sets || format('%s(v%s, customer), (v%2$s, bucket)', CASE WHEN i > 1 THEN ', ' ELSE '' END, i);
+        value_list := value_list || format('%sv%s', sep, i);
+        text_list := text_list || format('%sg.v%s::text', sep, i);
         joins := joins || s.join_sql;
-        -- GROUPING(v1..vn, customer, bucket) of the sets (vi, customer) and (vi, bucket).
-        kinds := kinds || format('%s(%s, %s, ''customer''), (%2$s, %4$s, ''bucket'')', CASE WHEN i > 1 THEN ', ' ELSE '' END, i,
-                                 (1 << (n + 2)) - 1 - (1 << (n + 2 - i)) - 2,
-                                 (1 << (n + 2)) - 1 - (1 << (n + 2 - i)) - 1);
-        names := names || format('%s(%s, %L, %L)', CASE WHEN i > 1 THEN ', ' ELSE '' END, i, s.dimension, s.attribute);
+        -- Per value x customer (totals, distinct customers) and per value x period (growth); their
+        -- GROUPING(v1..vn, customer, bucket) bits: 1 for each argument not grouped.
+        sets := sets || format('%s(v%s, customer), (v%2$s, bucket)', sep, i);
+        kinds := kinds || format('%s(%s, %s, ''customer''), (%2$s, %4$s, ''bucket'')', sep, i,
+                                 (1 << (n + 2)) - 1 - (1 << (n + 2 - i)) - 2, (1 << (n + 2)) - 1 - (1 << (n + 2 - i)) - 1);
+        names := names || format('%s(%s, %L, %L)', sep, i, s.dimension, s.attribute);
     END LOOP;
-    -- First level (hashable, one scan): per value x customer and per value x period; then per value.
+    -- One read of the fact table (joined to the dimensions), hashed into every grouping set at once.
     RETURN QUERY EXECUTE format($q$
-        WITH src AS (
-            SELECT f.%2$I::float8 AS amount, %3$s AS customer, %4$s AS day,
-                   date_trunc($1, (%4$s)::timestamp)::date AS bucket %5$s
-            FROM %1$s f %6$s
-        ), grouped AS (
-            SELECT kind.k, kind.kind, (ARRAY[%7$s])[kind.k] AS value, g.customer, g.bucket, g.revenue, g.lines, g.lo, g.hi
-            FROM (SELECT GROUPING(%7$s, customer, bucket) AS gid, %7$s, customer, bucket,
-                         COALESCE(sum(amount), 0) AS revenue, count(*) AS lines, min(day) AS lo, max(day) AS hi
-                  FROM src GROUP BY GROUPING SETS (%8$s)) g
-            JOIN (VALUES %9$s) AS kind(k, gid, kind) ON kind.gid = g.gid
+        WITH g AS (
+            SELECT GROUPING(%7$s, customer, bucket) AS gid, %7$s, customer, bucket,
+                   COALESCE(sum(amount), 0) AS revenue, count(*) AS lines, min(day) AS lo, max(day) AS hi
+            FROM (SELECT f.%2$I::float8 AS amount, %3$s AS customer, %4$s AS day,
+                         date_trunc($1, (%4$s)::timestamp)::date AS bucket %5$s
+                  FROM %1$s f %6$s) s
+            GROUP BY GROUPING SETS (%8$s)
+        ), parts AS (  -- NULL values (unmatched keys) stay one group: GROUP BY, not a join, pairs the parts
+            SELECT kind.k, (ARRAY[%12$s])[kind.k] AS value, g.customer,
+                   CASE WHEN kind.kind = 'bucket' THEN g.bucket END AS bucket, g.revenue,
+                   CASE WHEN kind.kind = 'customer' THEN g.lines END AS lines, g.lo, g.hi
+            FROM g JOIN (VALUES %9$s) AS kind(k, gid, kind) ON kind.gid = g.gid
         ), range_ AS (
-            SELECT min(lo) AS lo, max(hi) AS hi, date_trunc($1, max(hi)::timestamp)::date AS last_start,
-                   (date_trunc($1, max(hi)::timestamp) - ('1 ' || $1)::interval)::date AS prev_start
-            FROM grouped WHERE kind = 'bucket'
-        ), covered AS (
-            SELECT r.last_start, r.prev_start, (r.hi - r.last_start + 1) AS days_last,
-                   (r.last_start - greatest(r.lo, r.prev_start)) AS days_prev
+            SELECT min(lo) AS lo, max(hi) AS hi, date_trunc($1, max(hi)::timestamp)::date AS last_start FROM parts
+        ), covered AS (  -- the last period of the data and the one before, and the days of each in the data
+            SELECT r.last_start, (r.last_start - ('1 ' || $1)::interval)::date AS prev_start,
+                   r.hi - r.last_start + 1 AS days_last,
+                   r.last_start - greatest(r.lo, (r.last_start - ('1 ' || $1)::interval)::date) AS days_prev
             FROM range_ r
         ), totals AS (
-            SELECT g.k, g.value, sum(g.revenue) FILTER (WHERE g.kind = 'customer') AS revenue,
-                   sum(g.lines) FILTER (WHERE g.kind = 'customer')::bigint AS lines,
-                   %10$s AS customers,
-                   sum(g.revenue) FILTER (WHERE g.kind = 'bucket' AND g.bucket = c.last_start) AS rev_last,
-                   sum(g.revenue) FILTER (WHERE g.kind = 'bucket' AND g.bucket = c.prev_start) AS rev_prev,
-                   c.days_last, c.days_prev
-            FROM grouped g CROSS JOIN covered c
-            GROUP BY g.k, g.value, c.days_last, c.days_prev
+            SELECT p.k, p.value, COALESCE(sum(p.revenue) FILTER (WHERE p.lines IS NOT NULL), 0) AS revenue,
+                   sum(p.lines)::bigint AS lines, %10$s AS customers,
+                   CASE WHEN v.days_prev > 0
+                        THEN COALESCE(sum(p.revenue) FILTER (WHERE p.lines IS NULL AND p.bucket = v.last_start), 0) / v.days_last END AS rev_last,
+                   CASE WHEN v.days_prev > 0
+                        THEN sum(p.revenue) FILTER (WHERE p.lines IS NULL AND p.bucket = v.prev_start) / v.days_prev END AS rev_prev
+            FROM parts p CROSS JOIN covered v GROUP BY p.k, p.value, v.days_last, v.days_prev
         ), ranked AS (
             SELECT t.*, row_number() OVER w AS r,
                    t.revenue / NULLIF(sum(t.revenue) OVER (PARTITION BY t.k), 0) AS share,
@@ -188,8 +194,7 @@ BEGIN
             WINDOW w AS (PARTITION BY t.k ORDER BY t.revenue DESC, t.value)
         )
         SELECT nm.dimension, nm.attribute, x.value, x.revenue, x.lines, x.customers, x.share, x.cum, x.r::int,
-               CASE WHEN x.days_prev > 0 AND x.rev_prev > 0
-                    THEN (COALESCE(x.rev_last, 0) / x.days_last) / (x.rev_prev / x.days_prev) - 1 END,
+               COALESCE(x.rev_last, 0) / NULLIF(x.rev_prev, 0) - 1,
                CASE WHEN x.cum - x.share < 0.80 THEN 'A' WHEN x.cum - x.share < 0.95 THEN 'B' ELSE 'C' END
         FROM ranked x JOIN (VALUES %11$s) AS nm(k, dimension, attribute) ON nm.k = x.k
         ORDER BY x.k, x.r
@@ -197,9 +202,8 @@ BEGIN
         rel, amount_column,
         CASE WHEN customer_column IS NULL THEN 'NULL::int' ELSE format('f.%I', customer_column) END,
         day_sql, values_sql, joins, value_list, sets, kinds,
-        CASE WHEN customer_column IS NULL THEN 'NULL::bigint'
-             ELSE 'count(g.customer) FILTER (WHERE g.kind = ''customer'')' END,
-        names)
+        CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'count(p.customer) FILTER (WHERE p.lines IS NOT NULL)' END,
+        names, text_list)
     USING growth_period;
 END
 $$;
