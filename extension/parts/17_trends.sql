@@ -216,6 +216,7 @@ RETURNS TABLE (period_grain text, period_start date, days int, revenue float8, l
                customers bigint, quantity float8, trend float8, growth_prev float8, growth_year float8)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the grouped query looks expensive to the planner; compiling it costs more than it saves
 AS $$
 DECLARE
     grains text[] := @extschema@.dm_trend_grains(grain);
@@ -309,6 +310,7 @@ RETURNS TABLE (cycle text, "position" int, label text, seasonal_index float8, st
                observations int)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the grouped query looks expensive to the planner; compiling it costs more than it saves
 AS $$
 DECLARE
     query text := @extschema@.dm_seasonality_sql(ARRAY[measure], order_column IS NOT NULL,
@@ -356,6 +358,7 @@ RETURNS TABLE (isodow int, day_name text, hour int, revenue float8, lines bigint
                revenue_share float8)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the grouped query looks expensive to the planner; compiling it costs more than it saves
 AS $$
 BEGIN
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT * FROM (%s) s ORDER BY 1, 3',
@@ -374,6 +377,7 @@ CREATE FUNCTION dm_trends(rel regclass, time_column text, amount_column text, or
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the grouped query looks expensive to the planner; compiling it costs more than it saves
 AS $$
 DECLARE
     e record := @extschema@.dm_time_expressions(rel, time_column, hour_column);

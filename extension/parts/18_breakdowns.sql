@@ -112,6 +112,7 @@ DECLARE
     n int;
     values_sql text := '';
     sep text;
+    query text;
     value_list text := '';
     text_list text := '';
     sets text := '';
@@ -158,7 +159,7 @@ BEGIN
         names := names || format('%s(%s, %L, %L)', sep, i, s.dimension, s.attribute);
     END LOOP;
     -- One read of the fact table (joined to the dimensions), hashed into every grouping set at once.
-    RETURN QUERY EXECUTE format($q$
+    query := format($q$
         WITH g AS (
             SELECT GROUPING(%7$s, customer, bucket) AS gid, %7$s, customer, bucket,
                    COALESCE(sum(amount), 0) AS revenue, count(*) AS lines, min(day) AS lo, max(day) AS hi
@@ -173,7 +174,8 @@ BEGIN
             FROM g JOIN (VALUES %9$s) AS kind(k, gid, kind) ON kind.gid = g.gid
         ), range_ AS (
             SELECT min(lo) AS lo, max(hi) AS hi, date_trunc($1, max(hi)::timestamp)::date AS last_start FROM parts
-        ), covered AS (  -- the last period of the data and the one before, and the days of each in the data
+        ), covered AS MATERIALIZED (  -- the last period of the data and the one before, and their days in the data
+            -- (materialized: one row, never recomputed for each row it is joined with)
             SELECT r.last_start, (r.last_start - ('1 ' || $1)::interval)::date AS prev_start,
                    r.hi - r.last_start + 1 AS days_last,
                    r.last_start - greatest(r.lo, (r.last_start - ('1 ' || $1)::interval)::date) AS days_prev
@@ -203,8 +205,9 @@ BEGIN
         CASE WHEN customer_column IS NULL THEN 'NULL::int' ELSE format('f.%I', customer_column) END,
         day_sql, values_sql, joins, value_list, sets, kinds,
         CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'count(p.customer) FILTER (WHERE p.lines IS NOT NULL)' END,
-        names, text_list)
-    USING growth_period;
+        names, text_list);
+    RAISE DEBUG 'dm_breakdowns: %', query;
+    RETURN QUERY EXECUTE query USING growth_period;
 END
 $$;
 COMMENT ON FUNCTION dm_breakdowns(regclass, text, jsonb, text, text, text) IS
