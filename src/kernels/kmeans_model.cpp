@@ -203,8 +203,7 @@ double Model::inertia() const {
 //    centroids: k * dim; cluster sizes, cluster SSE: k; 1..100000 scores;
 //  - counts: rows, nulls_skipped, points_used and rows + nulls_skipped representable as bigint;
 //    1 <= points_used <= rows;
-//  - figures: all finite; sd, sizes and SSE >= 0; each sd either 0 or with a finite inverse,
-//    and every centroid finite once divided by its scale; every cluster size <= rows (within 1e-6
+//  - figures: all finite; sd, sizes and SSE >= 0; every cluster size <= rows (within 1e-6
 //    relative) and < 2^63, the sizes adding up to rows (within 1e-6 relative), their SSE to a
 //    finite inertia; silhouettes NaN or within [-1, 1];
 //  - scores: ascending k, one for the model's k, finite inertia >= 0;
@@ -246,13 +245,9 @@ void Model::validate_counts(ErrorKind kind) const {
 void Model::validate_figures(ErrorKind kind) const {
     check(all_finite(mean) && all_finite(sd) && all_nonnegative(sd), kind,
           "scaling must hold finite numbers and non-negative standard deviations");
-    for (double s : sd)
-        check(s == 0 || std::isfinite(1.0 / s), kind,
-              "a standard deviation is too small to scale by");
+    // A tiny sd (down to 5e-324) is valid: distances that leave the double range once scaled
+    // are computed in long double (kmeans_wide.hpp).
     check(all_finite(centroids), kind, "centroids must be finite");
-    for (std::size_t i = 0; i < centroids.size(); i++)
-        check(std::isfinite(centroids[i] / scale(static_cast<int>(i % dim))), kind,
-              "centroids must be finite once scaled");
     check(all_finite(sizes) && all_nonnegative(sizes), kind,
           "cluster sizes must be finite and non-negative");
     auto row_count = static_cast<double>(rows);
