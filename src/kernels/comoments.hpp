@@ -3,6 +3,7 @@
 #pragma once
 
 #include "bytes.hpp"
+#include "state_matrix.hpp"
 
 #include <Eigen/Dense>
 #include <cstdint>
@@ -17,7 +18,7 @@ public:
 
     int dimension() const noexcept { return static_cast<int>(mean_.size()); }
     std::uint64_t count() const noexcept { return n_; }
-    const Eigen::VectorXd &mean() const noexcept { return mean_; }
+    const StateVectorXd &mean() const noexcept { return mean_; }
 
     // Add one vector of `dimension()` finite values.
     void add(const double *x);
@@ -33,9 +34,9 @@ public:
 
 private:
     std::uint64_t n_ = 0;
-    Eigen::VectorXd mean_;
-    Eigen::MatrixXd c_; // sum of outer products of deviations; only the lower triangle is kept
-    Eigen::VectorXd delta_;
+    StateVectorXd mean_;
+    StateMatrixXd c_; // sum of outer products of deviations; only the lower triangle is kept
+    StateVectorXd delta_;
 };
 
 } // namespace dmine

@@ -25,7 +25,7 @@ Prepared prepare(const PointSample &sample, const Options &o) {
     p.x = sample.points(!sample.sampled());
     p.z = p.x;
     if (sample.sampled()) {
-        p.mean = sample.moments().mean;
+        p.mean = to_std_vector(sample.moments().mean);
         p.sd = sample.moments().sd();
     } else { // two passes over the sorted points: exact and independent of the row order
         Eigen::RowVectorXd mean = p.z.colwise().mean();
