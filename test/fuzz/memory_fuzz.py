@@ -17,10 +17,13 @@ Usage: memory_fuzz.py [--quick | --long] [--groups N] [--only NAME,...] [--seed 
   a thousand batches), about 2 minutes; --long: 1,000,000 groups for every aggregate.
 Connection from the libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE); the database gets
 the dmine extension if missing. Prints one line per aggregate; exits 1 on any failure (2 when
-the backend's memory cannot be read).
+the backend's memory cannot be read). Under test/fuzz/run.sh: DMINE_FUZZ_DB is the database,
+DMINE_FUZZ_SEED the seed, DMINE_FUZZ_LONG=1 the long mode, and a DMINE_FUZZ_BUDGET below 120
+seconds scales the quick mode down (never below 60,000 groups).
 """
 import argparse
 import json
+import os
 import random
 import sys
 import threading
@@ -64,7 +67,8 @@ def log(msg):
 
 
 def connect():
-    conn = psycopg2.connect("")
+    db = os.environ.get("DMINE_FUZZ_DB")
+    conn = psycopg2.connect(dbname=db) if db else psycopg2.connect("")
     conn.autocommit = True
     return conn
 
@@ -225,6 +229,12 @@ def run_one(name, call, hash_expr, groups):
     return not problems, line
 
 
+def quick_groups():
+    """QUICK_GROUPS, scaled down to a runner's budget of less than 120 seconds."""
+    budget = float(os.environ.get("DMINE_FUZZ_BUDGET") or 120)
+    return max(60_000, min(QUICK_GROUPS, int(QUICK_GROUPS * budget / 120) // 1000 * 1000))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
@@ -232,9 +242,11 @@ def main():
     mode.add_argument("--long", action="store_true", help="1,000,000 groups")
     parser.add_argument("--groups", type=int, help="groups for every aggregate")
     parser.add_argument("--only", help="comma-separated aggregate names")
-    parser.add_argument("--seed", type=int, default=random.randrange(1 << 30))
+    default_seed = os.environ.get("DMINE_FUZZ_SEED") or random.randrange(1 << 30)
+    parser.add_argument("--seed", type=int, default=int(default_seed))
     args = parser.parse_args()
-    groups = args.groups or (1_000_000 if args.long else QUICK_GROUPS)
+    args.long = args.long or os.environ.get("DMINE_FUZZ_LONG") == "1"
+    groups = args.groups or (1_000_000 if args.long else quick_groups())
     names = set(args.only.split(",")) if args.only else None
     bound = 4 * WORK_MEM_MB + SLACK_MB + LARGEST_STATE_MB
     log(f"memory_fuzz: seed={args.seed} groups={groups} work_mem={WORK_MEM_MB}MB "
@@ -251,15 +263,18 @@ def main():
     make_table(conn, groups, args.seed)
     log(f"memory_fuzz: table of {groups * ROWS_PER_GROUP} rows in {time.time() - start:.0f}s")
     failures = 0
-    for name, call, hash_expr, costly in AGGREGATES:
-        if names and name not in names:
-            continue
-        n = min(groups, COSTLY_QUICK_GROUPS) if costly and not (args.long or args.groups) else groups
-        start = time.time()
-        ok, line = run_one(name, call, hash_expr, n)
-        failures += not ok
-        log(f"{line}  ({time.time() - start:.0f}s)")
-    query(conn, "DROP TABLE IF EXISTS public.memfuzz_t, public.memfuzz_model")
+    try:
+        for name, call, hash_expr, costly in AGGREGATES:
+            if names and name not in names:
+                continue
+            quick = costly and not (args.long or args.groups)
+            n = min(groups, COSTLY_QUICK_GROUPS) if quick else groups
+            start = time.time()
+            ok, line = run_one(name, call, hash_expr, n)
+            failures += not ok
+            log(f"{line}  ({time.time() - start:.0f}s)")
+    finally:
+        query(conn, "DROP TABLE IF EXISTS public.memfuzz_t, public.memfuzz_model")
     log(f"memory_fuzz: {'FAILED' if failures else 'passed'} ({failures} failures)")
     return 1 if failures else 0
 
