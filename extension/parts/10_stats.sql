@@ -47,8 +47,12 @@ CREATE FUNCTION dm_quantiles_final(internal) RETURNS float8[]
 CREATE FUNCTION dm_histogram_final(internal) RETURNS histogram
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
+-- States live in the aggregate's memory context, where hash aggregation counts them against
+-- work_mem; SSPACE is the planner's estimate of one group's state.
 CREATE AGGREGATE dm_stats(x float8) (
-    SFUNC = dm_summary_accum, STYPE = internal, FINALFUNC = dm_stats_final,
+    SFUNC = dm_summary_accum, STYPE = internal,
+    SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
+    FINALFUNC = dm_stats_final,
     COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
     DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
 );
@@ -56,7 +60,9 @@ COMMENT ON AGGREGATE dm_stats(float8) IS
     'count, nulls, NaN/Infinity counts, mean, stddev, variance, min, max, skewness, kurtosis and p01..p99 of x, in one scan';
 
 CREATE AGGREGATE dm_quantiles(x float8, probabilities float8[]) (
-    SFUNC = dm_quantiles_accum, STYPE = internal, FINALFUNC = dm_quantiles_final,
+    SFUNC = dm_quantiles_accum, STYPE = internal,
+    SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
+    FINALFUNC = dm_quantiles_final,
     COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
     DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
 );
@@ -64,7 +70,9 @@ COMMENT ON AGGREGATE dm_quantiles(float8, float8[]) IS
     'quantiles of x at the given probabilities (exact up to 10,000 values, then KLL sketch)';
 
 CREATE AGGREGATE dm_histogram(x float8, bins int) (
-    SFUNC = dm_histogram_accum, STYPE = internal, FINALFUNC = dm_histogram_final,
+    SFUNC = dm_histogram_accum, STYPE = internal,
+    SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
+    FINALFUNC = dm_histogram_final,
     COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
     DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
 );
@@ -84,7 +92,9 @@ CREATE FUNCTION dm_histogram_fixed_final(internal) RETURNS histogram
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_histogram(x float8, bins int, lower float8, upper float8) (
-    SFUNC = dm_histogram_fixed_accum, STYPE = internal, FINALFUNC = dm_histogram_fixed_final,
+    SFUNC = dm_histogram_fixed_accum, STYPE = internal,
+    SSPACE = 1100, -- bytes: about 100 bins
+    FINALFUNC = dm_histogram_fixed_final,
     COMBINEFUNC = dm_histogram_fixed_combine, SERIALFUNC = dm_histogram_fixed_serialize,
     DESERIALFUNC = dm_histogram_fixed_deserialize, PARALLEL = SAFE
 );
@@ -116,7 +126,9 @@ CREATE FUNCTION dm_cov_final(internal) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_corr(x float8[]) (
-    SFUNC = dm_corr_accum, STYPE = internal, FINALFUNC = dm_corr_final,
+    SFUNC = dm_corr_accum, STYPE = internal,
+    SSPACE = 1000, -- bytes: about 8 features
+    FINALFUNC = dm_corr_final,
     COMBINEFUNC = dm_corr_combine, SERIALFUNC = dm_corr_serialize,
     DESERIALFUNC = dm_corr_deserialize, PARALLEL = SAFE
 );
@@ -124,7 +136,9 @@ COMMENT ON AGGREGATE dm_corr(float8[]) IS
     'Pearson correlation matrix (float8[][]) of feature vectors; NULL entries for constant features';
 
 CREATE AGGREGATE dm_cov(x float8[]) (
-    SFUNC = dm_corr_accum, STYPE = internal, FINALFUNC = dm_cov_final,
+    SFUNC = dm_corr_accum, STYPE = internal,
+    SSPACE = 1000, -- bytes: about 8 features
+    FINALFUNC = dm_cov_final,
     COMBINEFUNC = dm_corr_combine, SERIALFUNC = dm_corr_serialize,
     DESERIALFUNC = dm_corr_deserialize, PARALLEL = SAFE
 );
@@ -143,7 +157,9 @@ CREATE FUNCTION dm_distinct_final(internal) RETURNS bigint
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_approx_distinct(x anyelement) (
-    SFUNC = dm_distinct_accum, STYPE = internal, FINALFUNC = dm_distinct_final,
+    SFUNC = dm_distinct_accum, STYPE = internal,
+    SSPACE = 16500, -- bytes: 2^14 registers
+    FINALFUNC = dm_distinct_final,
     COMBINEFUNC = dm_distinct_combine, SERIALFUNC = dm_distinct_serialize,
     DESERIALFUNC = dm_distinct_deserialize, PARALLEL = SAFE
 );

@@ -39,7 +39,9 @@ CREATE FUNCTION dm_kmeans_final(internal) RETURNS kmeans_model
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_kmeans(features float8[], k int) (
-    SFUNC = dm_kmeans_accum, STYPE = internal, FINALFUNC = dm_kmeans_final,
+    SFUNC = dm_kmeans_accum, STYPE = internal,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    FINALFUNC = dm_kmeans_final,
     COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
     DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
 );
@@ -47,7 +49,9 @@ COMMENT ON AGGREGATE dm_kmeans(float8[], int) IS
     'K-Means model with k clusters (k-means++, 10 restarts, standardised features); NULL rows are skipped';
 
 CREATE AGGREGATE dm_kmeans(features float8[], k int, options jsonb) (
-    SFUNC = dm_kmeans_accum, STYPE = internal, FINALFUNC = dm_kmeans_final,
+    SFUNC = dm_kmeans_accum, STYPE = internal,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    FINALFUNC = dm_kmeans_final,
     COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
     DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
 );
@@ -55,7 +59,9 @@ COMMENT ON AGGREGATE dm_kmeans(float8[], int, jsonb) IS
     'K-Means model with k clusters; options: max_iter, tol, n_init, seed, scale, sample_size, silhouette_sample, swap_trials';
 
 CREATE AGGREGATE dm_kmeans_auto(features float8[], k_min int, k_max int) (
-    SFUNC = dm_kmeans_auto_accum, STYPE = internal, FINALFUNC = dm_kmeans_final,
+    SFUNC = dm_kmeans_auto_accum, STYPE = internal,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    FINALFUNC = dm_kmeans_final,
     COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
     DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
 );
@@ -63,7 +69,9 @@ COMMENT ON AGGREGATE dm_kmeans_auto(float8[], int, int) IS
     'K-Means model whose k in [k_min, k_max] has the highest silhouette; inertia and silhouette of every k are kept';
 
 CREATE AGGREGATE dm_kmeans_auto(features float8[], k_min int, k_max int, options jsonb) (
-    SFUNC = dm_kmeans_auto_accum, STYPE = internal, FINALFUNC = dm_kmeans_final,
+    SFUNC = dm_kmeans_auto_accum, STYPE = internal,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    FINALFUNC = dm_kmeans_final,
     COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
     DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
 );
@@ -83,7 +91,9 @@ CREATE FUNCTION dm_kmeans_refine_final(internal) RETURNS kmeans_model
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_kmeans_refine(model kmeans_model, features float8[]) (
-    SFUNC = dm_kmeans_refine_accum, STYPE = internal, FINALFUNC = dm_kmeans_refine_final,
+    SFUNC = dm_kmeans_refine_accum, STYPE = internal,
+    SSPACE = 2000, -- bytes: a small model
+    FINALFUNC = dm_kmeans_refine_final,
     COMBINEFUNC = dm_kmeans_refine_combine, SERIALFUNC = dm_kmeans_refine_serialize,
     DESERIALFUNC = dm_kmeans_refine_deserialize, PARALLEL = SAFE
 );

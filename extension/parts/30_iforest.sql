@@ -36,7 +36,9 @@ CREATE FUNCTION dm_iforest_final(internal) RETURNS iforest_model
     AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_iforest(features float8[]) (
-    SFUNC = dm_iforest_accum, STYPE = internal, FINALFUNC = dm_iforest_final,
+    SFUNC = dm_iforest_accum, STYPE = internal,
+    SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
+    FINALFUNC = dm_iforest_final,
     COMBINEFUNC = dm_iforest_combine, SERIALFUNC = dm_iforest_serialize,
     DESERIALFUNC = dm_iforest_deserialize, PARALLEL = SAFE
 );
@@ -44,7 +46,9 @@ COMMENT ON AGGREGATE dm_iforest(float8[]) IS
     'Isolation Forest of the feature vectors: 100 trees of min(256, rows) rows each, height limit ceil(log2 of that), seed 0; NULL rows are skipped';
 
 CREATE AGGREGATE dm_iforest(features float8[], options jsonb) (
-    SFUNC = dm_iforest_accum, STYPE = internal, FINALFUNC = dm_iforest_final,
+    SFUNC = dm_iforest_accum, STYPE = internal,
+    SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
+    FINALFUNC = dm_iforest_final,
     COMBINEFUNC = dm_iforest_combine, SERIALFUNC = dm_iforest_serialize,
     DESERIALFUNC = dm_iforest_deserialize, PARALLEL = SAFE
 );

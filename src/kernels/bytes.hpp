@@ -24,7 +24,7 @@ public:
         const auto *p = reinterpret_cast<const std::uint8_t *>(values);
         buf_.insert(buf_.end(), p, p + count * sizeof(T));
     }
-    template <typename T> void put_vector(const std::vector<T> &values) {
+    template <typename T, typename Alloc> void put_vector(const std::vector<T, Alloc> &values) {
         put_array(values.data(), values.size());
     }
     void put_string(const std::string &s) { put_array(s.data(), s.size()); }
@@ -50,11 +50,12 @@ public:
         return value;
     }
     // Read a counted array, refusing counts larger than `max_count` or than the bytes left.
-    template <typename T> std::vector<T> get_vector(std::uint64_t max_count = UINT64_MAX) {
+    template <typename T, typename Alloc = std::allocator<T>>
+    std::vector<T, Alloc> get_vector(std::uint64_t max_count = UINT64_MAX) {
         auto count = get<std::uint64_t>();
         if (count > max_count || count > remaining() / sizeof(T))
             fail(ErrorKind::Corrupted, "corrupted value: array length out of range");
-        std::vector<T> values(count);
+        std::vector<T, Alloc> values(count);
         if (count) std::memcpy(values.data(), p_, count * sizeof(T));
         p_ += count * sizeof(T);
         return values;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "bytes.hpp"
+#include "state_matrix.hpp"
 
 #include <Eigen/Dense>
 #include <cstdint>
@@ -36,12 +37,12 @@ public:
 
 private:
     std::uint64_t n_ = 0;
-    Eigen::VectorXd mean_;
-    Eigen::MatrixXd c_; // sum of outer products of deviations; only the lower triangle is kept
-    Eigen::VectorXd delta_;
-    Eigen::VectorXi unit_;      // feature j's mean is in units of 2^unit_(j)
-    Eigen::VectorXd magnitude_; // largest |value| of each feature
-    bool scaled_ = false;       // some unit is not 0
+    StateVectorXd mean_;
+    StateMatrixXd c_; // sum of outer products of deviations; only the lower triangle is kept
+    StateVectorXd delta_;
+    StateDense<Eigen::VectorXi> unit_; // feature j's mean is in units of 2^unit_(j)
+    StateVectorXd magnitude_;          // largest |value| of each feature
+    bool scaled_ = false;              // some unit is not 0
 
     // Express feature j in units of 2^unit.
     void rescale(int j, int unit);

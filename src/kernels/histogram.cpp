@@ -74,8 +74,8 @@ void FixedHistogram::merge(const FixedHistogram &b) {
 }
 
 Histogram FixedHistogram::result() const {
-    return Histogram{make_edges(lower_, upper_, static_cast<int>(counts_.size())), counts_, below_,
-                     above_, true};
+    return Histogram{make_edges(lower_, upper_, static_cast<int>(counts_.size())),
+                     to_std_vector(counts_), below_, above_, true};
 }
 
 void FixedHistogram::serialize(ByteWriter &out) const {
@@ -88,7 +88,7 @@ void FixedHistogram::serialize(ByteWriter &out) const {
 
 FixedHistogram FixedHistogram::deserialize(ByteReader &in) {
     double lower = in.get<double>(), upper = in.get<double>();
-    auto counts = in.get_vector<std::uint64_t>(kMaxBins);
+    auto counts = in.get_vector<std::uint64_t, StateAllocator<std::uint64_t>>(kMaxBins);
     if (counts.empty() || !(lower < upper)) fail(ErrorKind::Corrupted, "corrupted histogram state");
     FixedHistogram h(static_cast<int>(counts.size()), lower, upper);
     h.counts_ = std::move(counts);

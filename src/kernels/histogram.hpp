@@ -4,6 +4,7 @@
 
 #include "bytes.hpp"
 #include "kll.hpp"
+#include "state_alloc.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -33,7 +34,7 @@ public:
 
 private:
     double lower_, upper_;
-    std::vector<std::uint64_t> counts_;
+    StateVector<std::uint64_t> counts_;
     std::uint64_t below_ = 0, above_ = 0;
 };
 

@@ -80,7 +80,7 @@ void SamplePool::merge(const SamplePool &other) {
 }
 
 std::vector<double> SamplePool::rows_by_key() const {
-    std::vector<Entry> order(keys_);
+    std::vector<Entry> order(keys_.begin(), keys_.end());
     std::sort(order.begin(), order.end());
     std::vector<double> rows;
     rows.reserve(order.size() * dim_);
@@ -103,7 +103,7 @@ void SamplePool::serialize(ByteWriter &out) const {
     out.put<std::uint64_t>(rows_seen_);
     out.put<std::uint64_t>(nulls_skipped_);
     out.put<std::uint64_t>(keys_drawn_);
-    std::vector<Entry> order(keys_);
+    std::vector<Entry> order(keys_.begin(), keys_.end());
     std::sort(order.begin(), order.end());
     std::vector<std::uint64_t> keys;
     std::vector<double> rows;

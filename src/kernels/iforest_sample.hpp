@@ -9,6 +9,7 @@
 
 #include "bytes.hpp"
 #include "iforest_options.hpp"
+#include "state_alloc.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -66,8 +67,8 @@ private:
     std::uint64_t rows_seen_ = 0;
     std::uint64_t nulls_skipped_ = 0;
     std::uint64_t keys_drawn_ = 0;
-    std::vector<Entry> keys_;    // max-heap on key: the top is the first to leave
-    std::vector<double> values_; // slot-major rows
+    StateVector<Entry> keys_;    // max-heap on key: the top is the first to leave
+    StateVector<double> values_; // slot-major rows
 };
 
 // Fail with ErrorKind::Data naming the first NaN or infinite element (1-based) of `row`.

@@ -72,7 +72,7 @@ void KllSketch::compact_level(std::size_t h) {
         level.pop_back();
     }
     const std::size_t offset = flip() & 1;
-    std::vector<double> promoted;
+    Level promoted;
     promoted.reserve(level.size() / 2);
     for (std::size_t i = offset; i < level.size(); i += 2) promoted.push_back(level[i]);
     size_ -= level.size() - promoted.size();
@@ -96,7 +96,7 @@ void KllSketch::schedule_sample() {
     tail_ = block - 1 - pick;
 }
 
-void KllSketch::merge_sorted_into(std::vector<double> &level, const std::vector<double> &items) {
+void KllSketch::merge_sorted_into(Level &level, const Level &items) {
     scratch_.resize(level.size() + items.size());
     std::merge(level.begin(), level.end(), items.begin(), items.end(), scratch_.begin());
     level.swap(scratch_);
@@ -214,7 +214,7 @@ KllSketch KllSketch::deserialize(ByteReader &in) {
     s.size_ = 0;
     double weight = 0;
     for (std::uint32_t h = 0; h < levels; h++) {
-        s.levels_.push_back(in.get_vector<double>());
+        s.levels_.push_back(in.get_vector<double, StateAllocator<double>>());
         s.size_ += s.levels_.back().size();
         weight += std::ldexp(static_cast<double>(s.levels_.back().size()), static_cast<int>(h));
         if (h != s.entry_ && !std::is_sorted(s.levels_.back().begin(), s.levels_.back().end()))

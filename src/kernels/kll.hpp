@@ -9,6 +9,7 @@
 #pragma once
 
 #include "bytes.hpp"
+#include "state_alloc.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -64,7 +65,8 @@ private:
     void compact_level(std::size_t level);
     void raise_entry_level();
     void schedule_sample();
-    void merge_sorted_into(std::vector<double> &level, const std::vector<double> &items);
+    using Level = StateVector<double>;
+    void merge_sorted_into(Level &level, const Level &items);
     std::uint64_t flip();
 
     std::uint16_t k_;
@@ -76,8 +78,8 @@ private:
     std::uint32_t entry_ = 0;                    // level where new values land (unsorted)
     std::uint64_t skip_ = 0;                     // values to pass before the next sampled one
     std::uint64_t tail_ = 0;                     // values left in the current block after its pick
-    std::vector<std::vector<double>> levels_;    // level h holds items of weight 2^h
-    std::vector<double> scratch_;                // reused buffer for merges
+    StateVector<Level> levels_;                  // level h holds items of weight 2^h
+    Level scratch_;                              // reused buffer for merges
 };
 
 } // namespace dmine

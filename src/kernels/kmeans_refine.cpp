@@ -48,11 +48,11 @@ void RefineState::serialize(ByteWriter &out) const {
 }
 
 RefineState RefineState::deserialize(ByteReader &in) {
-    auto bytes = in.get_vector<std::uint8_t>();
+    auto bytes = in.get_vector<std::uint8_t, StateAllocator<std::uint8_t>>();
     RefineState s(Model::decode(bytes.data(), bytes.size()), bytes);
-    auto sum = in.get_vector<long double>();
-    auto sumsq = in.get_vector<long double>();
-    auto count = in.get_vector<std::uint64_t>();
+    auto sum = in.get_vector<long double, StateAllocator<long double>>();
+    auto sumsq = in.get_vector<long double, StateAllocator<long double>>();
+    auto count = in.get_vector<std::uint64_t, StateAllocator<std::uint64_t>>();
     if (sum.size() != s.sum_.size() || sumsq.size() != s.sumsq_.size() ||
         count.size() != s.count_.size())
         fail(ErrorKind::Corrupted, "corrupted kmeans refine state");

@@ -10,6 +10,7 @@
 
 #include "bytes.hpp"
 #include "kmeans_model.hpp"
+#include "state_alloc.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -20,10 +21,12 @@ class RefineState {
 public:
     // Start a pass with `model`, whose encoded bytes are `bytes`. Defined inline: an out-of-line
     // constructor becomes an alias in the bitcode, which PostgreSQL's JIT inliner cannot read.
-    RefineState(Model model, std::vector<std::uint8_t> bytes)
+    RefineState(Model model, StateVector<std::uint8_t> bytes)
         : model_(std::move(model)), bytes_(std::move(bytes)),
           sum_(static_cast<std::size_t>(model_.k) * model_.dim, 0.0),
           sumsq_(static_cast<std::size_t>(model_.k) * model_.dim, 0.0), count_(model_.k, 0) {}
+    RefineState(Model model, const std::vector<std::uint8_t> &bytes)
+        : RefineState(std::move(model), StateVector<std::uint8_t>(bytes.begin(), bytes.end())) {}
 
     void add(const double *x, int n);
     void add_null() { nulls_++; }
@@ -33,7 +36,7 @@ public:
     void serialize(ByteWriter &out) const;
     static RefineState deserialize(ByteReader &in);
 
-    const std::vector<std::uint8_t> &model_bytes() const { return bytes_; }
+    const StateVector<std::uint8_t> &model_bytes() const { return bytes_; }
     std::uint64_t rows() const { return rows_; }
 
     // The refined model; needs rows() >= 1.
@@ -41,9 +44,9 @@ public:
 
 private:
     Model model_;
-    std::vector<std::uint8_t> bytes_;
-    std::vector<long double> sum_, sumsq_; // k x dim offsets from the centroids, original units
-    std::vector<std::uint64_t> count_;
+    StateVector<std::uint8_t> bytes_;
+    StateVector<long double> sum_, sumsq_; // k x dim offsets from the centroids, original units
+    StateVector<std::uint64_t> count_;
     std::uint64_t rows_ = 0, nulls_ = 0;
 };
 

@@ -290,11 +290,11 @@ PointSample PointSample::deserialize(ByteReader &in) {
     s.budget_ = in.get<std::uint64_t>();
     s.nulls_ = in.get<std::uint64_t>();
     s.moments_.count = in.get<std::uint64_t>();
-    s.moments_.mean = in.get_vector<double>(kMaxDim);
-    s.moments_.m2 = in.get_vector<double>(kMaxDim);
+    s.moments_.mean = in.get_vector<double, StateAllocator<double>>(kMaxDim);
+    s.moments_.m2 = in.get_vector<double, StateAllocator<double>>(kMaxDim);
     s.threshold_ = in.get<std::uint64_t>();
-    s.keys_ = in.get_vector<std::uint64_t>();
-    s.values_ = in.get_vector<double>();
+    s.keys_ = in.get_vector<std::uint64_t, StateAllocator<std::uint64_t>>();
+    s.values_ = in.get_vector<double, StateAllocator<double>>();
     bool ok = s.dim_ >= 0 && s.dim_ <= kMaxDim && s.moments_.mean.size() == std::size_t(s.dim_) &&
               s.moments_.m2.size() == std::size_t(s.dim_) &&
               s.values_.size() == s.keys_.size() * std::size_t(s.dim_) &&

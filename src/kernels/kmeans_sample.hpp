@@ -9,6 +9,7 @@
 
 #include "bytes.hpp"
 #include "rng.hpp"
+#include "state_alloc.hpp"
 
 #include <Eigen/Dense>
 
@@ -22,7 +23,7 @@ using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowM
 // Exact per-feature count, mean and sum of squared deviations.
 struct Moments {
     std::uint64_t count = 0;
-    std::vector<double> mean, m2;
+    StateVector<double> mean, m2;
 
     void add(const double *x);
     void merge(const Moments &other);
@@ -81,8 +82,8 @@ private:
     std::uint64_t budget_ = 0;
     std::uint64_t nulls_ = 0;
     std::uint64_t threshold_ = UINT64_MAX; // keys above it can no longer be in the sample
-    std::vector<double> values_;           // kept points, row-major
-    std::vector<std::uint64_t> keys_;
+    StateVector<double> values_;           // kept points, row-major
+    StateVector<std::uint64_t> keys_;
     Moments moments_;
 };
 

@@ -84,7 +84,7 @@ Prepared prepare(const PointSample &sample, const Options &o) {
     for (std::size_t j = 0; j < d; j++)
         p.unit[j] = wide::unit_for(p.x.col(j).cwiseAbs().maxCoeff(), 0);
     if (sample.sampled()) {
-        p.mean = sample.moments().mean;
+        p.mean = to_std_vector(sample.moments().mean);
         p.sd = sample.moments().sd();
         for (std::size_t j = 0; j < d; j++) { // spread beyond the double range: from the sample
             if (!std::isfinite(p.mean[j]) || !std::isfinite(p.sd[j]))

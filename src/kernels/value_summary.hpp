@@ -6,6 +6,7 @@
 #include "bytes.hpp"
 #include "kll.hpp"
 #include "moments.hpp"
+#include "state_alloc.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -41,11 +42,11 @@ public:
     static ValueSummary deserialize(ByteReader &in);
 
 private:
-    static constexpr std::size_t kBlock = 256;
+    static constexpr std::size_t kBlock = 256; // at most what add_aligned folds at once
     Moments moments_;
     KllSketch sketch_;
     std::uint64_t nulls_ = 0, nans_ = 0, infinities_ = 0;
-    std::vector<double> buffer_; // grows to kBlock, so tiny groups stay tiny
+    StateVector<double> buffer_; // grows to kBlock, so tiny groups stay tiny
 };
 
 // The describe() figures of a summary.

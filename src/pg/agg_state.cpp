@@ -1,4 +1,4 @@
-// Aggregate plumbing: memory-context ownership of C++ states and bytea conversion.
+// Aggregate plumbing: C++ states owned by memory contexts, and bytea conversion.
 #include "agg_state.hpp"
 
 #include <cstring>
@@ -22,6 +22,13 @@ void delete_on_reset(MemoryContext context, void *object, void (*deleter)(void *
     callback->func = deleter;
     callback->arg = object;
     MemoryContextRegisterResetCallback(context, callback);
+}
+
+void *context_alloc(MemoryContext context, std::size_t bytes) {
+    if (bytes > MaxAllocSize) throw std::bad_alloc();
+    void *p = MemoryContextAllocExtended(context, bytes, MCXT_ALLOC_NO_OOM);
+    if (!p) throw std::bad_alloc();
+    return p;
 }
 
 bytea *make_bytea(const std::vector<std::uint8_t> &bytes) {

@@ -1,9 +1,14 @@
-// Aggregate plumbing: C++ transition states owned by the aggregate's memory context.
+// Aggregate plumbing: C++ transition states living in the aggregate's memory context.
+//
+// A state object and, through StateAllocator, its containers' buffers are palloc'd in the
+// aggregate context (see state_memory.hpp), so PostgreSQL's hash aggregation counts them
+// against work_mem and spills; a reset callback runs the destructor before the memory goes.
 #pragma once
 
 #include "boundary.hpp"
 #include "bytes.hpp"
 #include "errors.hpp"
+#include "state_memory.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -19,17 +24,36 @@ MemoryContext aggregate_context(FunctionCallInfo fcinfo);
 // Register `object` to be deleted by `deleter` when `context` is reset or deleted.
 void delete_on_reset(MemoryContext context, void *object, void (*deleter)(void *));
 
-// Make a T owned by `context`: it lives exactly as long as the aggregate's state.
+// palloc in `context`, std::bad_alloc on failure (never ereports).
+void *context_alloc(MemoryContext context, std::size_t bytes);
+
+// Make a T in `context`, destroyed when the context is reset or deleted; its containers
+// allocate in `context` too. One chunk holds the object, then its reset callback.
 template <typename T, typename... Args> T *make_owned(MemoryContext context, Args &&...args) {
-    auto object = std::make_unique<T>(std::forward<Args>(args)...);
-    delete_on_reset(context, object.get(), [](void *p) { delete static_cast<T *>(p); });
-    return object.release();
+    static_assert(alignof(T) <= MAXIMUM_ALIGNOF, "over-aligned state");
+    constexpr std::size_t callback_offset = MAXALIGN(sizeof(T));
+    StateMemoryScope scope(context);
+    void *chunk = context_alloc(context, callback_offset + sizeof(MemoryContextCallback));
+    T *object;
+    try {
+        object = new (chunk) T(std::forward<Args>(args)...);
+    } catch (...) {
+        pfree(chunk);
+        throw;
+    }
+    auto *callback =
+        reinterpret_cast<MemoryContextCallback *>(static_cast<char *>(chunk) + callback_offset);
+    callback->func = [](void *p) { static_cast<T *>(p)->~T(); };
+    callback->arg = object;
+    MemoryContextRegisterResetCallback(context, callback);
+    return object;
 }
 
 // The transition state in argument 0, or a new one made by `make` in the aggregate context.
 template <typename T, typename Make> T *state_arg(FunctionCallInfo fcinfo, Make &&make) {
     if (!PG_ARGISNULL(0)) return reinterpret_cast<T *>(PG_GETARG_POINTER(0));
     MemoryContext context = aggregate_context(fcinfo);
+    StateMemoryScope scope(context); // what make() allocates moves into the state
     return make_owned<T>(context, make());
 }
 
@@ -55,11 +79,11 @@ template <typename T> Datum combine_states(FunctionCallInfo fcinfo) {
         PG_RETURN_POINTER(a);
     }
     if (!a) {
-        // The combined state must live in the aggregate context, so copy b there.
+        // b may live in per-input-tuple memory (deserialize): copy it to the aggregate context.
         a = make_owned<T>(aggregate_context(fcinfo), *b);
         PG_RETURN_POINTER(a);
     }
-    a->merge(*b);
+    a->merge(*b); // grows a in the aggregate context, the call's state context
     PG_RETURN_POINTER(a);
 }
 
@@ -71,11 +95,15 @@ template <typename T> Datum serialize_state(FunctionCallInfo fcinfo) {
     PG_RETURN_BYTEA_P(make_bytea(out.bytes()));
 }
 
-// The standard deserialize: T::deserialize(ByteReader&) returning a T.
+// The standard deserialize: T::deserialize(ByteReader&) returning a T. As PostgreSQL's own
+// deserialize functions, it builds the state in the current (per-input-tuple) context: the
+// combine function that follows merges it or copies it into the aggregate context.
 template <typename T> Datum deserialize_state(FunctionCallInfo fcinfo) {
     auto [data, size] = bytea_arg(fcinfo, 0);
+    MemoryContext context = CurrentMemoryContext;
+    StateMemoryScope scope(context);
     ByteReader in(data, size);
-    T *state = make_owned<T>(aggregate_context(fcinfo), T::deserialize(in));
+    T *state = make_owned<T>(context, T::deserialize(in));
     in.expect_end();
     PG_RETURN_POINTER(state);
 }

@@ -3,6 +3,7 @@
 
 #include "errors.hpp"
 #include "interrupt.hpp"
+#include "state_memory.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@ void _PG_init(void);
 
 void _PG_init(void) {
     dmine::pg::install_interrupt_hook();
+    dmine::pg::install_state_memory();
 }
 
 namespace dmine::pg {
@@ -111,6 +113,8 @@ void install_interrupt_hook() {
 
 Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {
     try {
+        // Aggregate states allocate in the aggregate's context, where work_mem counts them.
+        StateMemoryScope scope(call_state_context(fcinfo));
         return body(fcinfo);
     } catch (const PgError &e) {
         reset_pending().pg_error = e.data();

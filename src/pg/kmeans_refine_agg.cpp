@@ -4,6 +4,7 @@
 #include "kmeans_refine.hpp"
 #include "model_cache.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace {
@@ -15,7 +16,7 @@ using namespace dmine::kmeans;
 // The accumulator and the identity of the model it was started with.
 struct RefineAggState {
     RefineState refine;
-    std::vector<std::uint8_t> identity; // not serialized: only checks rows of one backend
+    StateVector<std::uint8_t> identity; // not serialized: only checks rows of one backend
 
     void merge(const RefineAggState &other) { refine.merge(other.refine); }
     void serialize(ByteWriter &out) const { refine.serialize(out); }
@@ -27,22 +28,24 @@ struct RefineAggState {
 RefineAggState new_state(FunctionCallInfo fcinfo) {
     auto [data, size] = model_bytes(fcinfo, 1);
     const auto *p = static_cast<const std::uint8_t *>(data);
-    std::vector<std::uint8_t> bytes(p, p + size);
+    StateVector<std::uint8_t> bytes(p, p + size);
     Model model = Model::decode(data, size);
+    const auto identity = model_identity(fcinfo, 1);
     return RefineAggState{RefineState(std::move(model), std::move(bytes)),
-                          model_identity(fcinfo, 1)};
+                          StateVector<std::uint8_t>(identity.begin(), identity.end())};
 }
 
 // Every row must carry the model the pass started with.
 void check_same_model(RefineAggState &state, FunctionCallInfo fcinfo) {
-    auto identity = model_identity(fcinfo, 1);
-    if (identity == state.identity) return;
+    const auto identity = model_identity(fcinfo, 1);
+    if (std::equal(identity.begin(), identity.end(), state.identity.begin(), state.identity.end()))
+        return;
     auto [data, size] = model_bytes(fcinfo, 1);
     const auto &bytes = state.refine.model_bytes();
     if (size != bytes.size() || std::memcmp(data, bytes.data(), size) != 0)
         fail(ErrorKind::InvalidParameter, "dm_kmeans_refine needs the same model on every row", {},
              "Refine one model at a time, for example with a scalar subquery for the model.");
-    state.identity = std::move(identity);
+    state.identity.assign(identity.begin(), identity.end());
 }
 
 } // namespace

@@ -16,7 +16,7 @@ using namespace dmine::pg;
 // The transition state shared by the three aggregates, with the parameters of the first row.
 struct SummaryState {
     ValueSummary summary;
-    std::vector<double> probabilities; // dm_quantiles
+    StateVector<double> probabilities; // dm_quantiles
     std::int32_t bins = 0;             // dm_histogram
 
     void merge(const SummaryState &other) { summary.merge(other.summary); }
@@ -28,7 +28,7 @@ struct SummaryState {
     static SummaryState deserialize(ByteReader &in) {
         SummaryState s;
         s.summary = ValueSummary::deserialize(in);
-        s.probabilities = in.get_vector<double>(100000);
+        s.probabilities = in.get_vector<double, StateAllocator<double>>(100000);
         s.bins = in.get<std::int32_t>();
         return s;
     }
@@ -66,7 +66,8 @@ DMINE_FUNCTION(dm_summary_accum) {
 DMINE_FUNCTION(dm_quantiles_accum) {
     auto *state = state_arg<SummaryState>(fcinfo, [&] {
         SummaryState s;
-        s.probabilities = probabilities_arg(fcinfo, 2);
+        const auto ps = probabilities_arg(fcinfo, 2);
+        s.probabilities.assign(ps.begin(), ps.end());
         return s;
     });
     accumulate(state, fcinfo);
@@ -125,7 +126,7 @@ DMINE_FUNCTION(dm_stats_final) {
 DMINE_FUNCTION(dm_quantiles_final) {
     auto *state = state_or_null<SummaryState>(fcinfo, 0);
     if (!state || state->summary.moments().count() == 0) PG_RETURN_NULL();
-    auto qs = state->summary.sketch().quantiles(state->probabilities);
+    auto qs = state->summary.sketch().quantiles(to_std_vector(state->probabilities));
     PG_RETURN_ARRAYTYPE_P(make_float8_array(qs.data(), static_cast<int>(qs.size())));
 }
 
