@@ -5,7 +5,7 @@
 -- Configurations --------------------------------------------------------------------------------
 CREATE TABLE mining_config (
     config_name text PRIMARY KEY,
-    fact_table text NOT NULL,          -- as given: a table or view name, quoted where needed
+    fact_table text NOT NULL,          -- a table or view, schema-qualified (resolved when configured)
     customer_column text NOT NULL,
     order_column text NOT NULL,
     time_column text NOT NULL,
@@ -52,6 +52,22 @@ CREATE TABLE run_steps (
     PRIMARY KEY (run_id, step)
 );
 COMMENT ON TABLE run_steps IS 'one row per step of a run: status, timing, rows written, error and details';
+
+-- Who runs each configuration now. A run holds a session advisory lock on a random key chosen
+-- when it claims the configuration, and records that key with its backend pid here; only roles
+-- that may write this table (the pipeline's) can claim. Any role can take any advisory lock, but
+-- a lock not recorded here blocks nothing: a claim looks only for the recorded pid holding the
+-- recorded key. Not dumped: claims end with their sessions.
+CREATE TABLE run_claims (
+    config_name text PRIMARY KEY,
+    lock_key bigint,
+    holder_pid int,
+    run_id bigint,
+    claimed_at timestamptz
+);
+REVOKE ALL ON run_claims FROM PUBLIC;
+COMMENT ON TABLE run_claims IS
+    'the run in progress of each configuration: the session (pid) and the advisory lock key it holds';
 
 -- Results ---------------------------------------------------------------------------------------
 CREATE TABLE result_profile (

@@ -1,6 +1,9 @@
 -- Pipeline: the latest_* views, one per result table, of the latest successful run.
+-- Security barrier views: a role granted only the views (grant_read_access) must not see rows of
+-- other runs, so its own conditions run after the view's run_id condition (which keeps the
+-- run_id index scans), except leakproof ones such as = on text, which may still use an index.
 -- Views of the latest successful run -------------------------------------------------------------
-CREATE VIEW latest_run AS
+CREATE VIEW latest_run WITH (security_barrier) AS
 SELECT r.*, r.finished_at - r.started_at AS duration
 FROM @extschema@.runs r
 WHERE r.status = 'succeeded'
@@ -8,27 +11,27 @@ ORDER BY r.run_id DESC
 LIMIT 1;
 COMMENT ON VIEW latest_run IS 'the latest successful run';
 
-CREATE VIEW latest_steps AS
+CREATE VIEW latest_steps WITH (security_barrier) AS
 SELECT s.* FROM @extschema@.run_steps s WHERE s.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_profile AS
+CREATE VIEW latest_profile WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_profile t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_correlation AS
+CREATE VIEW latest_correlation WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_correlation t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_customer_features AS
+CREATE VIEW latest_customer_features WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_customer_features t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_kmeans_scores AS
+CREATE VIEW latest_kmeans_scores WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_kmeans_scores t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_clusters AS
+CREATE VIEW latest_clusters WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_clusters t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_cluster_profiles AS
+CREATE VIEW latest_cluster_profiles WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_cluster_profiles t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_anomalies AS
+CREATE VIEW latest_anomalies WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_anomalies t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_anomaly_summary AS
+CREATE VIEW latest_anomaly_summary WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_anomaly_summary t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_rfm AS
+CREATE VIEW latest_rfm WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_rfm t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
-CREATE VIEW latest_rfm_segments AS
+CREATE VIEW latest_rfm_segments WITH (security_barrier) AS
 SELECT t.segment,
        count(*) AS customers,
        count(*)::float8 / sum(count(*)) OVER () AS share,

@@ -129,11 +129,42 @@ $$;
 COMMENT ON FUNCTION dm_mining_mapping(mining_config) IS
     'the mapping of a configuration checked against the catalog (errors name the missing table or column), as JSON';
 
--- Create or replace a configuration. Every name is checked now.
-CREATE FUNCTION configure_mining(config_name text, fact_table text, customer_column text,
-                                 order_column text, time_column text, amount_column text,
-                                 quantity_column text DEFAULT NULL, line_column text DEFAULT NULL,
-                                 extra_features text[] DEFAULT '{}', options jsonb DEFAULT '{}')
+-- A table or view name resolved with the caller's search_path (the routines that take one pin
+-- their own), as a qualified name; the name as given when it does not resolve, so that
+-- dm_mapping_relation reports it. Only the name lookup runs under the caller's path.
+CREATE FUNCTION dm_resolve_relation(relation_name text, caller_search_path text) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel regclass;
+BEGIN
+    IF relation_name IS NULL OR caller_search_path IS NULL THEN
+        RETURN relation_name;
+    END IF;
+    PERFORM pg_catalog.set_config('search_path', caller_search_path, true);
+    BEGIN
+        rel := pg_catalog.to_regclass(relation_name);
+    EXCEPTION WHEN invalid_name OR syntax_error OR invalid_schema_name OR feature_not_supported THEN
+        rel := NULL;
+    END;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    IF rel IS NULL THEN
+        RETURN relation_name;
+    END IF;
+    RETURN (SELECT format('%I.%I', n.nspname, c.relname)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel);
+END
+$$;
+COMMENT ON FUNCTION dm_resolve_relation(text, text) IS
+    'pipeline internal: a table or view name resolved with the given search_path, schema-qualified';
+
+-- Create or replace a configuration. Every name is checked now; the fact table is resolved with
+-- the caller's search_path and stored schema-qualified.
+CREATE FUNCTION dm_configure_mining(config_name text, fact_table text, customer_column text,
+                                    order_column text, time_column text, amount_column text,
+                                    quantity_column text, line_column text,
+                                    extra_features text[], options jsonb, caller_search_path text)
 RETURNS @extschema@.mining_config
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -144,6 +175,7 @@ BEGIN
     IF config_name IS NULL OR config_name = '' THEN
         RAISE EXCEPTION 'config_name must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    fact_table := @extschema@.dm_resolve_relation(fact_table, caller_search_path);
     config := ROW(config_name, fact_table, customer_column, order_column, time_column, amount_column,
                   quantity_column, line_column, COALESCE(extra_features, '{}'), COALESCE(options, '{}'),
                   now(), now());
@@ -159,6 +191,21 @@ BEGIN
     RETURNING c.* INTO config;
     RETURN config;
 END
+$$;
+COMMENT ON FUNCTION dm_configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text) IS
+    'pipeline internal: configure_mining with the caller''s search_path';
+
+-- Left without a pinned search_path (see 99_search_path.sql) to pass the caller's on: its body
+-- names nothing unqualified.
+CREATE FUNCTION configure_mining(config_name text, fact_table text, customer_column text,
+                                 order_column text, time_column text, amount_column text,
+                                 quantity_column text DEFAULT NULL, line_column text DEFAULT NULL,
+                                 extra_features text[] DEFAULT '{}', options jsonb DEFAULT '{}')
+RETURNS @extschema@.mining_config
+LANGUAGE sql
+AS $$
+    SELECT @extschema@.dm_configure_mining($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                                           pg_catalog.current_setting('search_path'))
 $$;
 COMMENT ON FUNCTION configure_mining(text, text, text, text, text, text, text, text, text[], jsonb) IS
     'creates or replaces a mining configuration: the fact table (or view), its customer, order, time, amount, quantity, line-key and extra feature columns, and options; names are checked now';

@@ -1,22 +1,38 @@
 -- Pipeline administration: purging old runs, read-only access, and who may execute what.
--- Delete old runs (and their results), keeping the latest keep_last runs of every configuration.
+-- Delete old runs (and their results), keeping the latest keep_last runs of every configuration,
+-- its latest successful run, and every run still running.
 CREATE FUNCTION purge_runs(keep_last int DEFAULT 10) RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH doomed AS (
-        SELECT run_id FROM (
-            SELECT run_id, status, row_number() OVER (PARTITION BY config_name ORDER BY run_id DESC) AS rn
-            FROM @extschema@.runs) AS r
-        WHERE rn > greatest(keep_last, 0) AND status <> 'running'
-          AND run_id <> COALESCE((SELECT run_id FROM @extschema@.latest_run), -1)
+DECLARE
+    n bigint;
+BEGIN
+    IF keep_last IS NULL THEN
+        RAISE EXCEPTION 'keep_last must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+              HINT = 'Give how many of the latest runs of each configuration to keep, at least 1.';
+    END IF;
+    IF keep_last < 1 THEN
+        RAISE EXCEPTION 'keep_last must be at least 1, got %', keep_last USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'The latest successful run of each configuration is kept anyway.';
+    END IF;
+    WITH ranked AS (
+        SELECT r.run_id, r.status,
+               row_number() OVER (PARTITION BY r.config_name ORDER BY r.run_id DESC) AS rn,
+               max(r.run_id) FILTER (WHERE r.status = 'succeeded') OVER (PARTITION BY r.config_name) AS last_good
+        FROM @extschema@.runs r
     ), deleted AS (
-        DELETE FROM @extschema@.runs WHERE run_id IN (SELECT run_id FROM doomed) RETURNING 1
+        DELETE FROM @extschema@.runs d USING ranked k
+        WHERE d.run_id = k.run_id AND k.rn > keep_last AND k.status <> 'running'
+          AND k.run_id IS DISTINCT FROM k.last_good
+        RETURNING 1
     )
-    SELECT count(*) FROM deleted
+    SELECT count(*) INTO n FROM deleted;
+    RETURN n;
+END
 $$;
 COMMENT ON FUNCTION purge_runs(int) IS
-    'deletes the runs (with their results) older than the latest keep_last of each configuration, never the latest successful run; returns how many';
+    'deletes the runs (with their results) older than the latest keep_last (at least 1) of each configuration, never a configuration''s latest successful run nor a running one; returns how many';
 
 -- A read-only role for dashboards: the latest_* views and nothing else.
 CREATE FUNCTION grant_read_access(role_name name) RETURNS void
@@ -39,7 +55,11 @@ COMMENT ON FUNCTION grant_read_access(name) IS
 
 REVOKE EXECUTE ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION configure_mining(text, text, text, text, text, text, text, text, text[], jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION dm_configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION purge_runs(int) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION dm_run_claim(text), dm_run_release(text, bigint),
+    dm_run_step_failed(bigint, text, int, timestamptz, text, text, text), dm_run_steps_skipped(bigint, text[], int, text),
+    dm_run_finished(bigint, text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION grant_read_access(name) FROM PUBLIC;
 DO $revoke$
 DECLARE f text;
