@@ -1,5 +1,63 @@
 -- dm_profile: one row per column of a table with counts, distinct estimate, statistics and
 -- top values, from a single scan (plus one grouped scan per non-numeric column for its top values).
+-- Every column type is profiled: what a type cannot give (no float8 conversion, no hash, no
+-- ordering) is left NULL instead of failing.
+
+-- The type under a domain (domains over domains included).
+CREATE FUNCTION dm_base_type(typ oid) RETURNS oid
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE d(oid, base, depth) AS (
+        SELECT t.oid, t.typbasetype, 0 FROM pg_type t WHERE t.oid = typ
+        UNION ALL
+        SELECT t.oid, t.typbasetype, d.depth + 1 FROM d JOIN pg_type t ON t.oid = d.base WHERE d.base <> 0
+    )
+    SELECT oid FROM d ORDER BY depth DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION dm_base_type(oid) IS 'internal: the base type of a domain (the type itself otherwise)';
+
+-- True when the type has a default hash operator class with an extended hash function (what
+-- dm_approx_distinct and hash grouping need), directly or through a binary-coercible type.
+CREATE FUNCTION dm_type_hashable(typ oid) RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT FROM pg_opclass c
+        JOIN pg_am am ON am.oid = c.opcmethod AND am.amname = 'hash'
+        JOIN pg_amproc p ON p.amprocfamily = c.opcfamily AND p.amproclefttype = c.opcintype
+                        AND p.amprocrighttype = c.opcintype AND p.amprocnum = 2
+        WHERE c.opcdefault
+          AND (c.opcintype = @extschema@.dm_base_type(typ)
+               OR EXISTS (SELECT FROM pg_cast k WHERE k.castsource = @extschema@.dm_base_type(typ)
+                          AND k.casttarget = c.opcintype AND k.castmethod = 'b')))
+$$;
+COMMENT ON FUNCTION dm_type_hashable(oid) IS
+    'internal: whether values of the type can be hashed (dm_approx_distinct, hash grouping); others are handled as text';
+
+-- An SQL expression converting expr (of type typ) to float8 without ever failing: numeric
+-- values beyond the float8 range become ±Infinity, money goes through numeric. NULL when the
+-- type is not a number with a float8 conversion.
+CREATE FUNCTION dm_float8_expression(typ oid, expr text) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE @extschema@.dm_base_type(typ)
+        WHEN 'int2'::regtype THEN format('(%s)::float8', expr)
+        WHEN 'int4'::regtype THEN format('(%s)::float8', expr)
+        WHEN 'int8'::regtype THEN format('(%s)::float8', expr)
+        WHEN 'float4'::regtype THEN format('(%s)::float8', expr)
+        WHEN 'float8'::regtype THEN format('(%s)::float8', expr)
+        WHEN 'money'::regtype THEN format('(%s)::numeric::float8', expr)
+        WHEN 'numeric'::regtype THEN format(
+            'CASE WHEN (%1$s)::numeric > -1.7976931348623157e308 AND (%1$s)::numeric < 1.7976931348623157e308 '
+            'THEN (%1$s)::float8 WHEN (%1$s)::numeric = ''NaN'' THEN ''NaN''::float8 '
+            'WHEN (%1$s)::numeric > 0 THEN ''Infinity''::float8 WHEN (%1$s)::numeric < 0 THEN ''-Infinity''::float8 END', expr)
+    END
+$$;
+COMMENT ON FUNCTION dm_float8_expression(oid, text) IS
+    'internal: SQL converting a number of the given type to float8 without error (beyond the range: ±Infinity); NULL for other types';
 
 CREATE FUNCTION dm_profile(rel regclass, sample_percent float8 DEFAULT NULL, top_n int DEFAULT 5)
 RETURNS TABLE (
@@ -46,10 +104,13 @@ BEGIN
         source := format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (42)', rel::text, sample_percent);
     END IF;
 
-    -- One aggregate expression per column, gathered in a single scan.
+    -- One aggregate expression per column, gathered in a single scan. Distinct values by the
+    -- type's hash, else by their text; statistics of numbers with a float8 conversion; min and
+    -- max of numbers, texts and dates/times; counts only for the rest.
     FOR col IN
-        SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) AS type_name,
-               t.typcategory AS category
+        SELECT a.attname, a.attnum, t.typcategory AS category,
+               @extschema@.dm_float8_expression(a.atttypid, quote_ident(a.attname)) AS number,
+               @extschema@.dm_type_hashable(a.atttypid) AS hashable
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
@@ -58,10 +119,10 @@ BEGIN
         parts := parts || format(
             'jsonb_build_object(''n'', count(%1$I), ''nd'', @extschema@.dm_approx_distinct(%2$s), %3$s, %4$s)',
             col.attname,
-            CASE WHEN col.category IN ('N', 'D', 'S', 'B')
+            CASE WHEN col.category IN ('N', 'D', 'S', 'B') AND col.hashable
                  THEN quote_ident(col.attname) ELSE quote_ident(col.attname) || '::text' END,
-            CASE WHEN col.category = 'N' AND col.type_name <> 'money'
-                 THEN format('''stats'', to_jsonb(@extschema@.dm_stats(%I::float8))', col.attname)
+            CASE WHEN col.number IS NOT NULL
+                 THEN format('''stats'', to_jsonb(@extschema@.dm_stats(%s))', col.number)
                  ELSE '''stats'', NULL::jsonb' END,
             CASE WHEN col.category IN ('N', 'D', 'S')
                  THEN format('''min'', to_jsonb(min(%1$I)) #>> ''{}'', ''max'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)

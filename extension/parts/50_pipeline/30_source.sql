@@ -1,6 +1,45 @@
 -- Pipeline internals ----------------------------------------------------------------------------
+-- A mapped number column as the steps see it: float8 when finite and below 1e300 in magnitude
+-- (sums of such values cannot overflow), else NULL; the steps skip such values and count them.
+-- value: the SQL giving it; ok: SQL true when value is not NULL, without converting (cheaper:
+-- the source's expressions are evaluated once per use).
+CREATE FUNCTION dm_pipeline_number(rel regclass, col text, OUT value text, OUT ok text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    base oid;
+BEGIN
+    SELECT @extschema@.dm_base_type(a.atttypid) INTO base
+    FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF base IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'money'::regtype) THEN
+        value := format(CASE WHEN base = 'money'::regtype THEN '%I::numeric::float8' ELSE '%I::float8' END, col);
+        ok := format('%I IS NOT NULL', col);
+    ELSE
+        -- Two comparisons (abs() would allocate a numeric); NaN fails the second.
+        ok := format(CASE WHEN base = 'numeric'::regtype THEN '(%1$I::numeric > -1e300 AND %1$I::numeric < 1e300)'
+                          ELSE '(%1$I::float8 > -1e300 AND %1$I::float8 < 1e300)' END, col);
+        value := format('CASE WHEN %s THEN %I::float8 END', ok, col);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION dm_pipeline_number(regclass, text) IS
+    'pipeline internal: SQL giving a mapped number column as float8, NULL when not finite or beyond 1e300 in magnitude (value), and SQL testing it without converting (ok)';
+
+-- A mapped key column: itself when its type can be hashed (grouped), else its text.
+CREATE FUNCTION dm_pipeline_key(rel regclass, col text) RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN @extschema@.dm_type_hashable(a.atttypid) THEN format('%I', col) ELSE format('%I::text', col) END
+    FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION dm_pipeline_key(regclass, text) IS
+    'pipeline internal: SQL for a mapped key column, as text when its type has no hash function';
+
 -- The FROM item every step reads: the fact table's mapped columns under fixed names
--- (customer_key, order_key, ts, amount, quantity, line_key, hour, extra_1..n), sampled in quick mode.
+-- (customer_key, order_key, ts, amount, amount_ok, quantity, line_key, hour, extra_1..n), sampled
+-- in quick mode. Numbers are float8 or NULL (dm_pipeline_number); an infinite timestamp is NULL.
 CREATE FUNCTION dm_pipeline_source(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -12,15 +51,17 @@ DECLARE
     i int := 0;
     pct float8 := (ctx->>'sample_percent')::float8;
     rel text := m->>'fact_table';
+    relid regclass := (m->>'fact_table')::regclass;
     from_item text;
     hash_filter text := '';
 BEGIN
-    cols := ARRAY[format('%I AS customer_key', m->>'customer_column'),
-                  format('%I AS order_key', m->>'order_column'),
-                  format('%I AS ts', m->>'time_column'),
-                  format('%I AS amount', m->>'amount_column'),
+    cols := ARRAY[@extschema@.dm_pipeline_key(relid, m->>'customer_column') || ' AS customer_key',
+                  @extschema@.dm_pipeline_key(relid, m->>'order_column') || ' AS order_key',
+                  format('CASE WHEN isfinite(%1$I) THEN %1$I END AS ts', m->>'time_column'),
+                  (@extschema@.dm_pipeline_number(relid, m->>'amount_column')).value || ' AS amount',
+                  COALESCE((@extschema@.dm_pipeline_number(relid, m->>'amount_column')).ok, 'false') || ' AS amount_ok',
                   CASE WHEN m->>'quantity_column' IS NULL THEN 'NULL::float8 AS quantity'
-                       ELSE format('%I AS quantity', m->>'quantity_column') END,
+                       ELSE (@extschema@.dm_pipeline_number(relid, m->>'quantity_column')).value || ' AS quantity' END,
                   CASE WHEN m->>'line_column' IS NOT NULL THEN format('%I::text AS line_key', m->>'line_column')
                        WHEN m->>'relkind' IN ('r', 'm') THEN 'ctid::text AS line_key'
                        WHEN m->>'relkind' = 'p' THEN '(tableoid::regclass::text || '':'' || ctid::text) AS line_key'
@@ -30,7 +71,7 @@ BEGIN
                                    m->>'time_column') END];
     FOR extra IN SELECT jsonb_array_elements_text(m->'extra_features') LOOP
         i := i + 1;
-        cols := cols || format('%I::float8 AS extra_%s', extra, i);
+        cols := cols || format('%s AS extra_%s', (@extschema@.dm_pipeline_number(relid, extra)).value, i);
     END LOOP;
     from_item := rel;
     IF pct IS NOT NULL AND pct < 100 THEN
@@ -52,38 +93,113 @@ COMMENT ON FUNCTION dm_pipeline_source(jsonb) IS
     'pipeline internal: the sampled or full fact table under the pipeline''s column names';
 
 -- Names of the line features of the anomaly step (and of the correlation matrix).
-CREATE FUNCTION dm_pipeline_line_features(ctx jsonb, OUT names text[], OUT expr text, OUT raw_expr text)
-LANGUAGE plpgsql IMMUTABLE
+CREATE FUNCTION dm_pipeline_line_features(ctx jsonb, OUT names text[], OUT expr text, OUT raw_expr text,
+                                           OUT raw_ok text)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     m jsonb := ctx->'mapping';
+    rel regclass := (m->>'fact_table')::regclass;
     exprs text[] := ARRAY['amount::float8'];
-    raws text[] := ARRAY[format('%I::float8', m->>'amount_column')];
+    num record;
+    raws text[] := '{}';
+    oks text[] := '{}';
     extra text;
     i int := 0;
 BEGIN
     names := ARRAY['amount'];
+    num := @extschema@.dm_pipeline_number(rel, m->>'amount_column');
+    raws := raws || num.value;
+    oks := oks || num.ok;
     IF m->>'quantity_column' IS NOT NULL THEN
         names := names || 'quantity'::text;
         exprs := exprs || 'quantity::float8'::text;
-        raws := raws || format('%I::float8', m->>'quantity_column');
+        num := @extschema@.dm_pipeline_number(rel, m->>'quantity_column');
+        raws := raws || num.value;
+        oks := oks || num.ok;
     END IF;
     IF m->>'time_type' <> 'date' THEN
         names := names || 'hour'::text;
         exprs := exprs || 'hour'::text;
         raws := raws || format('(date_part(''hour'', %1$I) + date_part(''minute'', %1$I) / 60)', m->>'time_column');
+        oks := oks || format('isfinite(%I)', m->>'time_column');
     END IF;
     FOR extra IN SELECT jsonb_array_elements_text(m->'extra_features') LOOP
         i := i + 1;
         names := names || extra;
         exprs := exprs || format('extra_%s', i);
-        raws := raws || format('%I::float8', extra);
+        num := @extschema@.dm_pipeline_number(rel, extra);
+        raws := raws || num.value;
+        oks := oks || num.ok;
     END LOOP;
     expr := format('ARRAY[%s]::float8[]', array_to_string(exprs, ', '));
     raw_expr := format('ARRAY[%s]::float8[]', array_to_string(raws, ', '));
+    raw_ok := format('(%s)', array_to_string(oks, ' AND '));
 END
 $$;
 COMMENT ON FUNCTION dm_pipeline_line_features(jsonb) IS
-    'pipeline internal: names and SQL expressions (over the pipeline source, over the fact table) of the line features: amount, quantity, hour, extra features';
+    'pipeline internal: names and SQL expressions (over the pipeline source, over the fact table, and the fact table test that every feature is there) of the line features: amount, quantity, hour, extra features';
 
+
+-- The customers of the pipeline source, in pg_temp.dm_pipeline_customers (dropped at commit):
+-- per customer the day of the last purchase, frequency (orders), monetary (sum of amounts),
+-- lines, quantity and night lines; for the features and RFM steps. A line without a customer
+-- or an order key is skipped; a missing time or amount (NULL, NaN, infinite, beyond 1e300: see
+-- dm_pipeline_number) is left out of max(time) and sum(amount); a customer with no time or no
+-- amount at all is skipped. All counted in the same scan, and returned as jsonb.
+CREATE FUNCTION dm_pipeline_customers(ctx jsonb, with_lines boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    counts jsonb;
+BEGIN
+    -- Orders first (a hash aggregate), then customers: cheaper than count(DISTINCT order).
+    -- Sums in double precision: a numeric sum's state is several times larger (memory).
+    -- A source expression is evaluated once per use: amounts are counted by amount_ok (no second
+    -- conversion). Lines without a customer or an order key form their own groups, counted then dropped.
+    EXECUTE format($q$
+        CREATE TEMP TABLE dm_pipeline_customers ON COMMIT DROP AS
+        WITH orders AS (
+            SELECT customer_key, order_key, count(*) AS lines, max(ts) AS last_ts, count(ts) AS time_lines,
+                   sum(amount) AS amount, count(*) FILTER (WHERE amount_ok) AS amount_lines
+                   %2$s
+            FROM %1$s
+            GROUP BY 1, 2
+        )
+        SELECT customer_key::text AS customer_key, max(last_ts) FILTER (WHERE o)::date AS last_day,
+               count(*) FILTER (WHERE o) AS frequency, sum(amount) FILTER (WHERE o)::float8 AS monetary,
+               sum(lines) FILTER (WHERE o) AS lines, sum(time_lines) FILTER (WHERE o) AS time_lines,
+               %3$s,
+               sum(lines) AS all_lines, COALESCE(sum(lines) FILTER (WHERE NOT o), 0) AS no_order,
+               sum(lines - time_lines) AS no_time, sum(lines - amount_lines) AS no_amount
+        FROM (SELECT *, order_key IS NOT NULL AS o FROM orders) AS orders
+        GROUP BY 1
+        $q$, ctx->>'source',
+        CASE WHEN with_lines THEN
+            ', sum(quantity) AS quantity, count(quantity) AS quantity_lines,
+               count(*) FILTER (WHERE hour < 6 OR hour >= 22) AS night_lines'
+        ELSE '' END,
+        CASE WHEN with_lines THEN
+            'sum(quantity) FILTER (WHERE o)::float8 AS quantity, sum(quantity_lines) FILTER (WHERE o) AS quantity_lines,
+             sum(night_lines) FILTER (WHERE o) AS night_lines'
+        ELSE 'NULL::float8 AS quantity, NULL::numeric AS quantity_lines, NULL::numeric AS night_lines' END);
+    SELECT jsonb_build_object(
+               'lines', COALESCE(sum(all_lines), 0),
+               'skipped', jsonb_build_object(
+                   'lines', COALESCE(sum(all_lines), 0) - COALESCE(sum(lines) FILTER (WHERE used), 0),
+                   'customers', count(*) FILTER (WHERE customer_key IS NOT NULL AND NOT used),
+                   'missing', jsonb_build_object(
+                       'customer_key', COALESCE(sum(all_lines) FILTER (WHERE customer_key IS NULL), 0),
+                       'order_key', COALESCE(sum(no_order), 0), 'time', COALESCE(sum(no_time), 0),
+                       'amount', COALESCE(sum(no_amount), 0))))
+    INTO counts
+    FROM (SELECT *, customer_key IS NOT NULL AND last_day IS NOT NULL AND monetary IS NOT NULL AS used
+          FROM pg_temp.dm_pipeline_customers) AS c;
+    DELETE FROM pg_temp.dm_pipeline_customers WHERE customer_key IS NULL OR last_day IS NULL OR monetary IS NULL;
+    RETURN counts;
+END
+$$;
+COMMENT ON FUNCTION dm_pipeline_customers(jsonb, boolean) IS
+    'pipeline internal: the customers of the source in a temporary table (with their lines'' quantities and night lines when asked); returns the counts of what was skipped';

@@ -13,6 +13,9 @@ DECLARE
     vector text[] := '{}';
     f text;
     as_of date := (ctx->'options'->>'as_of')::date;
+    counts jsonb;
+    no_vector bigint;
+    lines_without_quantity bigint;
     n bigint;
 BEGIN
     IF ctx->'options' ? 'cluster_features' THEN
@@ -32,44 +35,42 @@ BEGIN
     FOREACH f IN ARRAY chosen LOOP
         vector := vector || format('sign(%1$I) * ln(1 + abs(%1$I))', f);
     END LOOP;
-    -- Orders first (a hash aggregate), then customers: cheaper than count(DISTINCT order).
-    -- Sums in double precision: a numeric sum's state is several times larger (memory).
-    EXECUTE format($q$
-        CREATE TEMP TABLE dm_pipeline_customers ON COMMIT DROP AS
-        WITH orders AS (
-            SELECT customer_key, order_key, max(ts) AS last_ts, sum(amount::float8) AS amount, count(*) AS lines,
-                   sum(quantity::float8) AS quantity,
-                   count(*) FILTER (WHERE hour < 6 OR hour >= 22) AS night_lines
-            FROM %1$s
-            WHERE customer_key IS NOT NULL
-            GROUP BY 1, 2
-        )
-        SELECT customer_key::text AS customer_key, max(last_ts)::date AS last_day, count(order_key) AS frequency,
-               sum(amount)::float8 AS monetary, sum(lines) AS lines, sum(quantity)::float8 AS quantity,
-               sum(night_lines) AS night_lines
-        FROM orders GROUP BY 1
-        $q$, ctx->>'source');
+    counts := @extschema@.dm_pipeline_customers(ctx, true);
+    IF NOT EXISTS (SELECT FROM pg_temp.dm_pipeline_customers) THEN
+        RAISE EXCEPTION 'no data: no customer with an order key, a time and an amount on its sales lines'
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('%s lines read, skipped: %s', counts->'lines', counts->'skipped');
+    END IF;
     IF as_of IS NULL THEN
         SELECT max(last_day) + 1 INTO as_of FROM pg_temp.dm_pipeline_customers;
     END IF;
+    -- A customer whose chosen features are not all defined (no quantity at all) keeps its row,
+    -- without a vector: the clustering step skips it.
     EXECUTE format($q$
         INSERT INTO @extschema@.result_customer_features
             (run_id, customer_key, recency_days, frequency, monetary, avg_basket, avg_quantity, night_share, features)
         SELECT $1, customer_key, recency_days, frequency, monetary, avg_basket, avg_quantity, night_share,
-               ARRAY[%1$s]
-        FROM (SELECT customer_key, ($2 - last_day)::float8 AS recency_days, frequency::float8 AS frequency, monetary,
-                     monetary / nullif(frequency, 0) AS avg_basket,
-                     quantity / nullif(lines, 0) AS avg_quantity,
-                     CASE WHEN $3 THEN NULL ELSE night_lines::float8 / nullif(lines, 0) END AS night_share
-              FROM pg_temp.dm_pipeline_customers) AS c
+               CASE WHEN array_position(v, NULL) IS NULL THEN v END
+        FROM (SELECT *, ARRAY[%1$s] AS v
+              FROM (SELECT customer_key, ($2 - last_day)::float8 AS recency_days, frequency::float8 AS frequency, monetary,
+                           monetary / nullif(frequency, 0) AS avg_basket,
+                           quantity / nullif(quantity_lines, 0) AS avg_quantity,
+                           CASE WHEN $3 THEN NULL ELSE night_lines::float8 / nullif(time_lines, 0) END AS night_share
+                    FROM pg_temp.dm_pipeline_customers) AS c) AS cv
         $q$, array_to_string(vector, ', '))
         USING run, as_of, ctx->'mapping'->>'time_type' = 'date';
     GET DIAGNOSTICS n = ROW_COUNT;
     ANALYZE @extschema@.result_customer_features;  -- fresh statistics for the queries that join on run_id
+    SELECT (sum(lines) - sum(quantity_lines))::bigint INTO lines_without_quantity FROM pg_temp.dm_pipeline_customers;
     DROP TABLE pg_temp.dm_pipeline_customers;
     UPDATE @extschema@.runs SET parameters = parameters || jsonb_build_object('as_of', as_of) WHERE run_id = run;
+    SELECT count(*) INTO no_vector FROM @extschema@.result_customer_features WHERE run_id = run AND features IS NULL;
     RETURN jsonb_build_object('rows', n, 'details',
-        jsonb_build_object('customers', n, 'as_of', as_of, 'feature_names', to_jsonb(chosen), 'transform', 'sign(x) * ln(1 + |x|)'));
+        jsonb_build_object('customers', n, 'as_of', as_of, 'feature_names', to_jsonb(chosen), 'transform', 'sign(x) * ln(1 + |x|)',
+                           'lines', counts->'lines', 'skipped', counts->'skipped',
+                           'customers_without_vector', no_vector)
+        || CASE WHEN ctx->'mapping'->>'quantity_column' IS NOT NULL
+                THEN jsonb_build_object('lines_without_quantity', lines_without_quantity) ELSE '{}' END);
 END
 $$;
 

@@ -11,19 +11,39 @@ DECLARE
     model @extschema@.kmeans_model;
     info jsonb;
     customers bigint;
+    skipped bigint;
+    points bigint;
+    k_max int;
+    k_min int;
     names jsonb;
     n bigint;
 BEGIN
-    SELECT count(*) INTO customers FROM @extschema@.result_customer_features WHERE run_id = run;
-    IF customers < 3 THEN
-        RAISE EXCEPTION 'clustering needs at least 3 customers, the features step found %', customers
-            USING ERRCODE = 'insufficient_resources';
-    END IF;
-    SELECT @extschema@.dm_kmeans_auto(features, (o->>'k_min')::int, least((o->>'k_max')::int, customers - 1)::int,
-                                      jsonb_build_object('seed', (o->>'seed')::int, 'scale', true,
-                                                         'silhouette_sample', (o->>'silhouette_sample')::int))
-    INTO model
+    -- Customers without a complete vector (see the features step) are skipped and counted.
+    SELECT count(*) FILTER (WHERE features IS NOT NULL), count(*) FILTER (WHERE features IS NULL), count(DISTINCT features)
+    INTO customers, skipped, points
     FROM @extschema@.result_customer_features WHERE run_id = run;
+    IF customers < 3 THEN
+        RAISE EXCEPTION 'no data: clustering needs at least 3 customers with a feature vector, the features step has %', customers
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('%s customers without a complete feature vector', skipped);
+    END IF;
+    -- k stays below the number of customers (silhouettes need it) and at most the number of
+    -- distinct vectors: fewer narrow the range; customers all alike make one cluster.
+    k_max := least((o->>'k_max')::int, customers - 1, points);
+    k_min := least((o->>'k_min')::int, k_max);
+    IF k_max >= 2 THEN
+        SELECT @extschema@.dm_kmeans_auto(features, k_min, k_max,
+                                          jsonb_build_object('seed', (o->>'seed')::int, 'scale', true,
+                                                             'silhouette_sample', (o->>'silhouette_sample')::int))
+        INTO model
+        FROM @extschema@.result_customer_features WHERE run_id = run AND features IS NOT NULL;
+    ELSE
+        k_min := 1;
+        k_max := 1;
+        SELECT @extschema@.dm_kmeans(features, 1, jsonb_build_object('seed', (o->>'seed')::int, 'scale', true))
+        INTO model
+        FROM @extschema@.result_customer_features WHERE run_id = run AND features IS NOT NULL;
+    END IF;
     IF model IS NULL THEN
         RAISE EXCEPTION 'clustering found no customer feature vectors' USING ERRCODE = 'no_data_found';
     END IF;
@@ -36,12 +56,13 @@ BEGIN
     FROM jsonb_array_elements(info->'scores') AS s;
     INSERT INTO @extschema@.result_clusters (run_id, customer_key, cluster, distance)
     SELECT run, customer_key, @extschema@.dm_kmeans_assign(model, features), @extschema@.dm_kmeans_distance(model, features)
-    FROM @extschema@.result_customer_features WHERE run_id = run;
+    FROM @extschema@.result_customer_features WHERE run_id = run AND features IS NOT NULL;
     GET DIAGNOSTICS n = ROW_COUNT;
     ANALYZE @extschema@.result_clusters;  -- fresh statistics for the queries that join on run_id
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'k', info->'k', 'silhouette', info->'silhouette', 'inertia', info->'inertia',
-        'k_min', (o->>'k_min')::int, 'k_max', least((o->>'k_max')::int, customers - 1),
+        'k_min', k_min, 'k_max', k_max, 'customers', customers, 'distinct_vectors', points,
+        'skipped', jsonb_build_object('customers', skipped),
         'feature_names', names, 'transform', 'sign(x) * ln(1 + |x|)', 'scaled', true,
         'sampled', info->'sampled', 'iterations', info->'iterations'));
 END

@@ -19,7 +19,7 @@ BEGIN
         -- The cluster again from the model (cheaper and safer than a join on fresh rows).
         SELECT @extschema@.dm_kmeans_assign(model, f.features) AS cluster, f.*
         FROM @extschema@.result_customer_features f
-        WHERE f.run_id = run
+        WHERE f.run_id = run AND f.features IS NOT NULL  -- the customers the clustering step skipped have none
     ), logged AS (
         -- Each feature on the clustered scale (signed log1p).
         SELECT j.cluster, v.name, sign(v.x) * ln(1 + abs(v.x)) AS lx
@@ -68,8 +68,10 @@ BEGIN
          night_share, centroid)
     SELECT run, j.cluster, count(*), count(*)::float8 / sum(count(*)) OVER (),
            upper(left(u.label, 1)) || substr(u.label, 2),
-           avg(j.recency_days), avg(j.frequency), avg(j.monetary), avg(j.avg_basket), avg(j.avg_quantity),
-           avg(j.night_share), ce.centroid
+           -- Means in numeric: a float8 mean's sum of squares overflows on amounts past 1e154.
+           avg(j.recency_days::numeric)::float8, avg(j.frequency::numeric)::float8, avg(j.monetary::numeric)::float8,
+           avg(j.avg_basket::numeric)::float8, avg(j.avg_quantity::numeric)::float8, avg(j.night_share::numeric)::float8,
+           ce.centroid
     FROM joined j
     LEFT JOIN unique_labels u USING (cluster)
     LEFT JOIN centroids ce USING (cluster)

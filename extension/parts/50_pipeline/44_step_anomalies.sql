@@ -26,6 +26,8 @@ DECLARE
     fit_source text := ctx->>'source';
     fit_rows float8 := greatest(200000, 2 * (o->>'n_trees')::float8 * (o->>'sample_size')::float8);
     fit_percent float8;
+    fit text;
+    usable bigint;
     n bigint;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
@@ -37,27 +39,40 @@ BEGIN
         fit_percent := round((100 * fit_rows / (ctx->'mapping'->>'reltuples')::float8)::numeric, 2);
         fit_source := @extschema@.dm_pipeline_source(jsonb_set(ctx, '{sample_percent}', to_jsonb(fit_percent)));
     END IF;
-    EXECUTE format('SELECT @extschema@.dm_iforest(%s, $1) FROM %s WHERE %s', lf.expr, fit_source, not_null)
-        INTO model
-        USING jsonb_build_object('n_trees', o->'n_trees', 'sample_size', o->'sample_size',
-                                 'seed', o->'seed', 'contamination', o->'contamination');
+    fit := format('SELECT @extschema@.dm_iforest(%s, $1) FILTER (WHERE %s), count(*) FROM %s', lf.expr, not_null, fit_source);
+    BEGIN
+        EXECUTE fit INTO model, n
+            USING jsonb_build_object('n_trees', o->'n_trees', 'sample_size', o->'sample_size',
+                                     'seed', o->'seed', 'contamination', o->'contamination');
+    EXCEPTION WHEN SQLSTATE '22000' THEN
+        -- A forest needs two lines: with fewer usable ones, say so (counted only on this path).
+        EXECUTE format('SELECT count(*) FILTER (WHERE %s), count(*) FROM %s', not_null, fit_source) INTO usable, n;
+        IF usable >= 2 THEN
+            RAISE;
+        END IF;
+    END;
     IF model IS NULL THEN
-        RAISE EXCEPTION 'no sales line with every feature (%) present', array_to_string(lf.names, ', ')
-            USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'no data: the anomaly step needs at least 2 sales lines with every feature (%) present, found %',
+                        array_to_string(lf.names, ', '), COALESCE(usable, 0)
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('%s lines read%s; a missing, NaN, infinite or beyond 1e300 value leaves a line out', n,
+                                  CASE WHEN fit_percent IS NOT NULL THEN format(' (a %s%% sample)', fit_percent) ELSE '' END);
     END IF;
     threshold := (@extschema@.dm_iforest_info(model)->>'threshold')::float8;
     INSERT INTO @extschema@.result_models (run_id, step, iforest, feature_names) VALUES (run, 'anomalies', model, lf.names);
 
     -- One pass, a parallel aggregate: every line scored; count, histogram, and the flagged lines.
+    -- A line missing a feature (see dm_pipeline_number) gets no score: counted in the same pass.
     EXECUTE format($q$
-        SELECT count(*) AS lines, count(*) FILTER (WHERE score > $2) AS flagged,
+        SELECT count(score) AS lines, count(*) - count(score) AS skipped,
+               count(*) FILTER (WHERE score > $2) AS flagged,
                @extschema@.dm_histogram(score, 20, 0, 1) AS h,
                @extschema@.dm_pipeline_collect(jsonb_build_object(
                    'line_key', line_key, 'customer_key', customer_key, 'ts', ts::timestamptz, 'amount', amount::float8,
                    'quantity', quantity::float8, 'f', f, 'score', score)) FILTER (WHERE score > $2) AS flagged_lines
-        FROM (SELECT *, %1$s AS f FROM %2$s WHERE %3$s) AS lines
+        FROM (SELECT *, %1$s AS f FROM %2$s) AS lines
              -- In FROM, the score is computed once per line (not once per use) and in parallel.
-             CROSS JOIN LATERAL @extschema@.dm_iforest_score($1, lines.f) AS score
+             CROSS JOIN LATERAL @extschema@.dm_iforest_score($1, CASE WHEN %3$s THEN lines.f END) AS score
         $q$, lf.expr, ctx->>'source', not_null)
         INTO summary USING model, threshold;
     INSERT INTO @extschema@.result_anomaly_summary (run_id, lines_scored, threshold, anomalies, score_histogram)
@@ -96,6 +111,7 @@ BEGIN
     DROP TABLE pg_temp.dm_pipeline_top;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'lines_scored', summary.lines, 'anomalies', summary.flagged, 'threshold', threshold,
+        'skipped', jsonb_build_object('lines', summary.skipped),
         'fit_sample_percent', fit_percent,
         'feature_names', to_jsonb(lf.names), 'contamination', o->'contamination',
         'n_trees', o->'n_trees', 'sample_size', o->'sample_size'));

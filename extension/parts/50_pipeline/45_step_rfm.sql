@@ -10,6 +10,7 @@ DECLARE
     scheme text := ctx->'options'->>'rfm_scheme';
     as_of date := (ctx->'options'->>'as_of')::date;
     from_features boolean;
+    counts jsonb;
     n bigint;
 BEGIN
     SELECT EXISTS (SELECT FROM @extschema@.run_steps WHERE run_id = run AND step = 'features' AND status = 'succeeded')
@@ -19,24 +20,21 @@ BEGIN
         SELECT customer_key, recency_days::int AS recency, frequency::bigint AS frequency, monetary
         FROM @extschema@.result_customer_features WHERE run_id = run;
     ELSE
-        EXECUTE format($q$
-            CREATE TEMP TABLE dm_pipeline_rfm ON COMMIT DROP AS
-            WITH orders AS (
-                SELECT customer_key, order_key, max(ts)::date AS last_day, sum(amount::float8) AS amount
-                FROM %1$s WHERE customer_key IS NOT NULL GROUP BY 1, 2
-            ), customers AS (
-                SELECT customer_key::text AS customer_key, max(last_day) AS last_day, count(order_key) AS frequency,
-                       sum(amount)::float8 AS monetary
-                FROM orders GROUP BY 1
-            )
-            SELECT customer_key, (COALESCE($1, (SELECT max(last_day) + 1 FROM customers)) - last_day)::int AS recency,
-                   frequency, monetary
-            FROM customers
-            $q$, ctx->>'source') USING as_of;
+        -- The same customers as the features step (same skipped lines), as_of from them: one scan.
+        counts := @extschema@.dm_pipeline_customers(ctx, false);
         IF as_of IS NULL THEN
-            EXECUTE format('SELECT max(ts)::date + 1 FROM %s WHERE customer_key IS NOT NULL', ctx->>'source') INTO as_of;
+            SELECT max(last_day) + 1 INTO as_of FROM pg_temp.dm_pipeline_customers;
             UPDATE @extschema@.runs SET parameters = parameters || jsonb_build_object('as_of', as_of) WHERE run_id = run;
         END IF;
+        CREATE TEMP TABLE dm_pipeline_rfm ON COMMIT DROP AS
+        SELECT customer_key, (as_of - last_day)::int AS recency, frequency, monetary
+        FROM pg_temp.dm_pipeline_customers;
+        DROP TABLE pg_temp.dm_pipeline_customers;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_temp.dm_pipeline_rfm) THEN
+        RAISE EXCEPTION 'no data: no customer with an order key, a time and an amount on its sales lines'
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = CASE WHEN counts IS NOT NULL THEN format('%s lines read, skipped: %s', counts->'lines', counts->'skipped') END;
     END IF;
     INSERT INTO @extschema@.result_rfm
         (run_id, customer_key, recency_days, frequency, monetary, r_score, f_score, m_score, fm_score, segment)
@@ -52,7 +50,9 @@ BEGIN
     DROP TABLE pg_temp.dm_pipeline_rfm;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'customers', n, 'scheme', scheme, 'from', CASE WHEN from_features THEN 'features' ELSE 'fact table' END,
-        'tie_rule', 'score = 1 + floor(5 * customers strictly worse / customers)'));
+        'tie_rule', 'score = 1 + floor(5 * customers strictly worse / customers)')
+        || CASE WHEN counts IS NOT NULL THEN jsonb_build_object('lines', counts->'lines', 'skipped', counts->'skipped')
+                ELSE '{}' END);
 END
 $$;
 
