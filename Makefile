@@ -3,7 +3,7 @@ EXTENSION  = dmine
 EXTVERSION = 0.1.0
 MODULE_big = dmine
 
-KERNEL_SRCS = $(sort $(wildcard src/kernels/*.cpp))
+KERNEL_SRCS = $(sort $(wildcard src/kernels/*.cpp src/kernels/*/*.cpp))
 GLUE_SRCS   = $(sort $(wildcard src/pg/*.cpp))
 OBJS        = $(KERNEL_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
@@ -35,5 +35,5 @@ override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-state
 $(EXTENSION)--$(EXTVERSION).sql: $(SCRIPT_PARTS)
 	cat $^ > $@
 
-# Objects depend on the headers next to them.
-$(OBJS): $(wildcard src/kernels/*.hpp) $(wildcard src/pg/*.hpp)
+# Objects depend on the headers next to them (kernels: one level of area folders, e.g. trends/).
+$(OBJS): $(wildcard src/kernels/*.hpp src/kernels/*/*.hpp) $(wildcard src/pg/*.hpp)
