@@ -72,6 +72,18 @@ AS $$
 $$;
 COMMENT ON FUNCTION dm_date_key(bigint) IS 'a yyyymmdd integer date key as a date, NULL when it is not a valid date';
 
+-- The same as SQL over an expression (routines are never inlined: per-row calls cost).
+CREATE FUNCTION dm_date_key_sql(expr text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('CASE WHEN (%1$s) BETWEEN 10000101 AND 99991231 AND (%1$s) / 100 %% 100 BETWEEN 1 AND 12 '
+                  'AND (%1$s) %% 100 BETWEEN 1 AND 31 AND (%1$s) %% 100 <= extract(day FROM make_date(((%1$s) / 10000)::int, '
+                  '((%1$s) / 100 %% 100)::int, 1) + interval ''1 month -1 day'') '
+                  'THEN make_date(((%1$s) / 10000)::int, ((%1$s) / 100 %% 100)::int, ((%1$s) %% 100)::int) END', expr)
+$$;
+COMMENT ON FUNCTION dm_date_key_sql(text) IS 'SQL of dm_date_key over an expression (for per-row use)';
+
 -- The role of a column in a profile, from its type, its values and the catalog (documented in
 -- docs/statistics.md), first rule that applies:
 --   boolean: a boolean column; timestamp / date: a timestamp[tz] / date column, an integer column
@@ -183,7 +195,8 @@ BEGIN
                  ELSE '''min'', NULL::text, ''max'', NULL::text' END)
             -- Values that read as dates: yyyymmdd integers, ISO text dates and date-times.
             || CASE WHEN col.base IN ('int4'::regtype, 'int8'::regtype)
-                    THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE @extschema@.dm_date_key(%I) IS NOT NULL))', col.attname)
+                    THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE %s IS NOT NULL))',
+                                @extschema@.dm_date_key_sql(quote_ident(col.attname)))
                     WHEN col.category = 'S'
                     THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE %1$I::text ~ ''^\d{4}-?\d{2}-?\d{2}$''),'
                                 ' ''tk'', count(*) FILTER (WHERE %1$I::text ~ ''^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}''))', col.attname)

@@ -73,7 +73,7 @@ BEGIN
     cols := ARRAY[@extschema@.dm_pipeline_key(relid, m->>'customer_column') || ' AS customer_key',
                   @extschema@.dm_pipeline_key(relid, m->>'order_column') || ' AS order_key',
                   CASE WHEN m->>'time_key' = 'yyyymmdd'
-                       THEN format('@extschema@.dm_date_key(%I)::timestamp AS ts', m->>'time_column')
+                       THEN format('(%s)::timestamp AS ts', @extschema@.dm_date_key_sql(quote_ident(m->>'time_column')))
                        ELSE format('CASE WHEN isfinite(%1$I) THEN %1$I END AS ts', m->>'time_column') END,
                   (@extschema@.dm_pipeline_number(relid, m->>'amount_column')).value || ' AS amount',
                   COALESCE((@extschema@.dm_pipeline_number(relid, m->>'amount_column')).ok, 'false') || ' AS amount_ok',

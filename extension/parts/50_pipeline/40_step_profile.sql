@@ -48,35 +48,24 @@ BEGIN
             SELECT array_position(ARRAY[%1$s], 0) AS s, (ARRAY[%2$s])[array_position(ARRAY[%1$s], 0)] AS v, count(*) AS c
             FROM %3$s GROUP BY GROUPING SETS (%4$s)
         )
-        SELECT jsonb_object_agg(d.value->>'column',
-                   (SELECT COALESCE(sum(g.c), 0) FROM g WHERE g.s = array_position($1, d.value->>'column') AND g.v IS NOT NULL
-                       AND NOT EXISTS (SELECT FROM @extschema@.dm_dimension_keys(d.value->>'table', d.value->>'key') k
-                                       WHERE k.key = g.v)))
-        FROM jsonb_array_elements($2) AS d(value)
+        SELECT jsonb_build_object(%5$s)
         $q$,
         (SELECT string_agg(format('GROUPING(%I)', c), ', ') FROM unnest(cols) AS c),
         (SELECT string_agg(format('%I::text', c), ', ') FROM unnest(cols) AS c),
         CASE WHEN pct < 100 THEN format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)', m->>'fact_table', pct,
                                        ctx->'options'->>'seed')
              ELSE m->>'fact_table' END,
-        (SELECT string_agg(format('(%I)', c), ', ') FROM unnest(cols) AS c))
-        INTO result USING cols, dims;
+        (SELECT string_agg(format('(%I)', c), ', ') FROM unnest(cols) AS c),
+        (SELECT string_agg(format('%L, (SELECT COALESCE(sum(g.c), 0) FROM g WHERE g.s = %s AND g.v IS NOT NULL
+                                        AND NOT EXISTS (SELECT FROM %s k WHERE k.%I::text = g.v))',
+                                  d->>'column', array_position(cols, d->>'column'), (d->>'table')::regclass, d->>'key'), ', ')
+         FROM jsonb_array_elements(dims) AS d))
+        INTO result;
     RETURN result;
 END
 $$;
 COMMENT ON FUNCTION dm_profile_orphans(jsonb, float8) IS
     'pipeline internal: per mapped dimension column, the fact lines whose key is not in the dimension table';
-
--- The keys of a dimension table as text.
-CREATE FUNCTION dm_dimension_keys(dim text, key_column text) RETURNS TABLE (key text)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN QUERY EXECUTE format('SELECT DISTINCT %I::text FROM %s', key_column, dim::regclass);
-END
-$$;
-COMMENT ON FUNCTION dm_dimension_keys(text, text) IS 'pipeline internal: the distinct keys of a dimension table, as text';
 
 -- Step: profile. dm_profile of the fact table, histograms of its numeric columns, correlations
 -- of the line features.
@@ -166,7 +155,7 @@ BEGIN
             rules := rules || 'time'::text;
             parts := parts || format('to_jsonb(@extschema@.dm_histogram(extract(epoch FROM %s), %s, %s, %s))',
                                      CASE WHEN @extschema@.dm_base_type(col.atttypid) IN ('int4'::regtype, 'int8'::regtype)
-                                          THEN format('@extschema@.dm_date_key(%I)::timestamp', col.column_name)
+                                          THEN format('(%s)::timestamp', @extschema@.dm_date_key_sql(quote_ident(col.column_name)))
                                           WHEN @extschema@.dm_base_type(col.atttypid) = 'date'::regtype
                                           THEN format('%I::timestamp', col.column_name)
                                           ELSE format('CASE WHEN isfinite(%1$I) THEN %1$I END', col.column_name) END,
