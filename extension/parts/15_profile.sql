@@ -268,7 +268,7 @@ BEGIN
         null_count := total - (item->>'n')::bigint;
         null_fraction := CASE WHEN total > 0 THEN null_count::float8 / total END;
         distinct_exact := COALESCE(exact ? col.attname, false) OR (item->>'n')::bigint = 0;
-        distinct_estimate := CASE WHEN distinct_exact THEN (exact->>col.attname)::bigint
+        distinct_estimate := CASE WHEN distinct_exact THEN COALESCE((exact->>col.attname)::bigint, 0)
                                   ELSE LEAST((item->>'nd')::bigint, (item->>'n')::bigint) END;
         uniqueness := CASE WHEN (item->>'n')::bigint > 0 THEN distinct_estimate::float8 / (item->>'n')::bigint END;
         role := @extschema@.dm_column_role(col.category, col.base_name, col.attname = ANY (keys),

@@ -10,7 +10,7 @@ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    rule_used := CASE WHEN rule = 'auto' THEN CASE WHEN lo > 0 AND skewness > 1 AND hi >= 10 * lo THEN 'log' ELSE 'fd' END
+    rule_used := CASE WHEN rule = 'auto' THEN CASE WHEN lo > 0 AND skewness > 1 AND hi / 10 >= lo THEN 'log' ELSE 'fd' END
                       WHEN rule = 'log' AND NOT lo > 0 THEN 'fd'
                       ELSE rule END;
     range_lo := lo;
@@ -20,7 +20,11 @@ BEGIN
         range_lo := ln(lo);
         range_hi := ln(hi);
     ELSIF rule_used = 'fd' AND p75 > p25 AND n > 0 THEN
-        bin_count := least(100, greatest(1, ceil((hi - lo) / (2 * (p75 - p25) * power(n, -1.0 / 3)))))::int;
+        BEGIN
+            bin_count := least(100, greatest(1, ceil((hi / 2 - lo / 2) / ((p75 / 2 - p25 / 2) * 2 * power(n, -1.0 / 3)))))::int;
+        EXCEPTION WHEN numeric_value_out_of_range THEN
+            bin_count := 100;  -- a range beyond float8 over a tiny IQR
+        END;
     END IF;
 END
 $$;
@@ -149,6 +153,7 @@ BEGIN
                                           ELSE col.number END,
                                      hb.bin_count, hb.range_lo, hb.range_hi);
         ELSIF col.role IN ('date', 'timestamp') AND col.min_value IS NOT NULL AND col.max_value > col.min_value
+              AND col.min_value NOT IN ('infinity', '-infinity') AND col.max_value NOT IN ('infinity', '-infinity')
               AND @extschema@.dm_base_type(col.atttypid) IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
                                                               'int4'::regtype, 'int8'::regtype) THEN
             names := names || col.column_name;
