@@ -3,7 +3,7 @@
 -- to 100 bins (the given bins when the IQR is 0); 'equal' = the given bins over [lo, hi]; 'auto'
 -- = log for positive data (lo > 0) with skewness > 1 spanning at least a factor 10, else fd.
 -- log needs lo > 0: fd otherwise.
-CREATE FUNCTION dm_histogram_bins(rule text, bins int, lo float8, hi float8, skewness float8, p25 float8,
+CREATE FUNCTION dm_histogram_rule(rule text, bins int, lo float8, hi float8, skewness float8, p25 float8,
                                   p75 float8, n bigint, OUT rule_used text, OUT bin_count int,
                                   OUT range_lo float8, OUT range_hi float8)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -28,7 +28,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION dm_histogram_bins(text, int, float8, float8, float8, float8, float8, bigint) IS
+COMMENT ON FUNCTION dm_histogram_rule(text, int, float8, float8, float8, float8, float8, bigint) IS
     'the histogram rule of a measure (log, fd or equal; auto: log for positive skewed data spanning a factor 10, else Freedman-Diaconis), its bin count and its range (in ln for log)';
 
 -- The orphans of the mapped dimensions: per fact column, the lines whose key is not in the
@@ -131,7 +131,7 @@ BEGIN
     -- line features, in one more scan.
     lf := @extschema@.dm_pipeline_line_features(ctx);
     -- Over the finite [min, max] of the statistics (dm_stats sets NaN and infinities apart).
-    -- Measures: their shape (dm_histogram_bins); dates and timestamps: over time; keys: none.
+    -- Measures: their shape (dm_histogram_rule); dates and timestamps: over time; keys: none.
     FOR col IN
         SELECT p.column_name, p.role, p.skewness, p.p25, p.p75, p.row_count - p.null_count AS n,
                p.min_value, p.max_value, a.atttypid,
@@ -145,7 +145,7 @@ BEGIN
     LOOP
         IF col.role = 'measure' AND col.number IS NOT NULL AND col.hi > col.lo
            AND col.lo > '-Infinity'::float8 AND col.hi < 'Infinity'::float8 THEN
-            hb := @extschema@.dm_histogram_bins(rule, bins, col.lo, col.hi, col.skewness, col.p25, col.p75, col.n);
+            hb := @extschema@.dm_histogram_rule(rule, bins, col.lo, col.hi, col.skewness, col.p25, col.p75, col.n);
             names := names || col.column_name;
             rules := rules || hb.rule_used;
             parts := parts || format('to_jsonb(@extschema@.dm_histogram(%s, %s, %s, %s))',
