@@ -48,8 +48,8 @@ SELECT step, position, status, rows, duration_ms >= 0 AS timed, error FROM run_s
 SELECT run_id, status FROM latest_run;
 
 -- Profile: one row per column; histograms of numeric columns; correlation of the line features.
-SELECT column_name, ordinal, data_type, kind, row_count, null_count, distinct_estimate, min_value, max_value,
-       jsonb_array_length(histogram->'counts') AS bins
+SELECT column_name, ordinal, data_type, kind, role, row_count, null_count, distinct_estimate, distinct_exact,
+       min_value, max_value, histogram->>'rule' AS rule, jsonb_array_length(histogram->'counts') AS bins
 FROM latest_profile ORDER BY ordinal;
 SELECT feature_x, feature_y, round(correlation::numeric, 3) AS correlation
 FROM latest_correlation WHERE feature_x < feature_y ORDER BY 1, 2;

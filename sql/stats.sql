@@ -48,7 +48,7 @@ INSERT INTO profile_demo
 SELECT i, (ARRAY['Lyon', 'Paris', 'Lille'])[1 + i % 3], i * 1.5, date '2024-01-01' + i,
        CASE WHEN i % 4 = 0 THEN NULL ELSE i % 2 = 0 END
 FROM generate_series(1, 20) AS i;
-SELECT column_name, ordinal, data_type, kind, row_count, null_count, distinct_estimate,
+SELECT column_name, ordinal, data_type, kind, role, row_count, null_count, distinct_estimate, distinct_exact,
        mean, p50, min_value, max_value, top_values
 FROM dm_profile('profile_demo');
 SELECT count(*) FROM dm_profile('profile_demo', 50);

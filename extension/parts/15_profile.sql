@@ -59,6 +59,64 @@ $$;
 COMMENT ON FUNCTION dm_float8_expression(oid, text) IS
     'internal: SQL converting a number of the given type to float8 without error (beyond the range: ±Infinity); NULL for other types';
 
+-- A yyyymmdd integer date key as a date; NULL when it is not a valid date.
+CREATE FUNCTION dm_date_key(key bigint) RETURNS date
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN key BETWEEN 10000101 AND 99991231 AND key / 100 % 100 BETWEEN 1 AND 12
+                     AND key % 100 BETWEEN 1 AND 31
+                     AND key % 100 <= extract(day FROM make_date((key / 10000)::int, (key / 100 % 100)::int, 1)
+                                                       + interval '1 month' - interval '1 day')
+                THEN make_date((key / 10000)::int, (key / 100 % 100)::int, (key % 100)::int) END
+$$;
+COMMENT ON FUNCTION dm_date_key(bigint) IS 'a yyyymmdd integer date key as a date, NULL when it is not a valid date';
+
+-- The same as SQL over an expression (routines are never inlined: per-row calls cost).
+CREATE FUNCTION dm_date_key_sql(expr text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('CASE WHEN (%1$s) BETWEEN 10000101 AND 99991231 AND (%1$s) / 100 %% 100 BETWEEN 1 AND 12 '
+                  'AND (%1$s) %% 100 BETWEEN 1 AND 31 AND (%1$s) %% 100 <= extract(day FROM make_date(((%1$s) / 10000)::int, '
+                  '((%1$s) / 100 %% 100)::int, 1) + interval ''1 month -1 day'') '
+                  'THEN make_date(((%1$s) / 10000)::int, ((%1$s) / 100 %% 100)::int, ((%1$s) %% 100)::int) END', expr)
+$$;
+COMMENT ON FUNCTION dm_date_key_sql(text) IS 'SQL of dm_date_key over an expression (for per-row use)';
+
+-- The role of a column in a profile, from its type, its values and the catalog (documented in
+-- docs/statistics.md), first rule that applies:
+--   boolean: a boolean column; timestamp / date: a timestamp[tz] / date column, an integer column
+--   whose values are all yyyymmdd dates, a text column whose values are all ISO dates (date) or
+--   ISO date-times (timestamp); identifier: a single-column primary key or unique constraint, a
+--   foreign-key column, a uuid, a key-like name (dm_key_like_name; a "code" with at most 50
+--   distinct values is a category), or an integer or text column with every value distinct (at
+--   least 20 values); category: a text or enum column with at most 100 distinct values, fewer
+--   than its values; measure: any other number; text: anything else.
+CREATE FUNCTION dm_column_role(type_category "char", type_name text, is_key boolean, key_like_name boolean,
+                               code_name boolean, n bigint, n_distinct bigint, date_values bigint,
+                               timestamp_values bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN type_category = 'B' THEN 'boolean'
+        WHEN type_name IN ('timestamp without time zone', 'timestamp with time zone') THEN 'timestamp'
+        WHEN type_name = 'date' THEN 'date'
+        WHEN n > 0 AND date_values = n THEN 'date'
+        WHEN n > 0 AND timestamp_values = n THEN 'timestamp'
+        WHEN code_name AND NOT is_key AND n_distinct <= 50 THEN 'category'
+        WHEN is_key OR key_like_name OR type_name = 'uuid' THEN 'identifier'
+        WHEN (type_name IN ('smallint', 'integer', 'bigint') OR type_category = 'S')
+             AND n >= 20 AND n_distinct >= n THEN 'identifier'
+        WHEN type_category IN ('S', 'E') AND n_distinct <= 100 AND n_distinct < n THEN 'category'
+        WHEN type_category = 'N' THEN 'measure'
+        ELSE 'text' END
+$$;
+COMMENT ON FUNCTION dm_column_role("char", text, boolean, boolean, boolean, bigint, bigint, bigint, bigint) IS
+    'the role of a profiled column (identifier, category, date, timestamp, measure, text, boolean) from its type, key constraints, name and values';
+
 CREATE FUNCTION dm_profile(rel regclass, sample_percent float8 DEFAULT NULL, top_n int DEFAULT 5)
 RETURNS TABLE (
     column_name name,
@@ -77,7 +135,10 @@ RETURNS TABLE (
     min_value text,
     max_value text,
     stats @extschema@.stats,   -- every dm_stats figure, numeric columns only
-    top_values jsonb           -- [{"value": ..., "count": ...}], most frequent first; not for numeric
+    top_values jsonb,          -- [{"value": ..., "count": ...}], most frequent first; categories, texts, booleans
+    role text,                 -- identifier, category, date, timestamp, measure, text or boolean (dm_column_role)
+    distinct_exact boolean,    -- distinct_estimate is exact (an estimate up to 10000 is recounted exactly)
+    uniqueness float8          -- distinct values / non-null values
 )
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -91,6 +152,11 @@ DECLARE
     item jsonb;
     total bigint;
     i int := 0;
+    exact_cols text[] := '{}';
+    exact_names text[] := '{}';
+    exact jsonb := '{}';
+    keys text[];
+    is_date_key boolean;
 BEGIN
     IF sample_percent IS NOT NULL AND NOT (sample_percent > 0 AND sample_percent <= 100) THEN
         RAISE EXCEPTION 'sample_percent must be in (0, 100], got %', sample_percent
@@ -110,13 +176,13 @@ BEGIN
     FOR col IN
         SELECT a.attname, a.attnum, t.typcategory AS category,
                @extschema@.dm_float8_expression(a.atttypid, quote_ident(a.attname)) AS number,
-               @extschema@.dm_type_hashable(a.atttypid) AS hashable
+               @extschema@.dm_type_hashable(a.atttypid) AS hashable, @extschema@.dm_base_type(a.atttypid) AS base
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
     LOOP
         i := i + 1;
-        parts := parts || format(
+        parts := parts || (format(
             'jsonb_build_object(''n'', count(%1$I), ''nd'', @extschema@.dm_approx_distinct(%2$s), %3$s, %4$s)',
             col.attname,
             CASE WHEN col.category IN ('N', 'D', 'S', 'B') AND col.hashable
@@ -126,7 +192,15 @@ BEGIN
                  ELSE '''stats'', NULL::jsonb' END,
             CASE WHEN col.category IN ('N', 'D', 'S')
                  THEN format('''min'', to_jsonb(min(%1$I)) #>> ''{}'', ''max'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)
-                 ELSE '''min'', NULL::text, ''max'', NULL::text' END);
+                 ELSE '''min'', NULL::text, ''max'', NULL::text' END)
+            -- Values that read as dates: yyyymmdd integers, ISO text dates and date-times.
+            || CASE WHEN col.base IN ('int4'::regtype, 'int8'::regtype)
+                    THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE %s IS NOT NULL))',
+                                @extschema@.dm_date_key_sql(quote_ident(col.attname)))
+                    WHEN col.category = 'S'
+                    THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE %1$I::text ~ ''^\d{4}-?\d{2}-?\d{2}$''),'
+                                ' ''tk'', count(*) FILTER (WHERE %1$I::text ~ ''^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}''))', col.attname)
+                    ELSE '' END);
         -- jsonb_build_array takes at most 100 arguments: build chunks of 50 columns.
         IF cardinality(parts) = 50 THEN
             chunks := chunks || format('jsonb_build_array(%s)', array_to_string(parts, ', '));
@@ -144,10 +218,41 @@ BEGIN
         INTO summary;
     total := (summary->>'rows')::bigint;
 
+    -- Distinct counts estimated at most 10000: counted exactly, all such columns in one grouped scan.
+    i := 0;
+    FOR col IN
+        SELECT a.attname, @extschema@.dm_type_hashable(a.atttypid) AS hashable
+        FROM pg_attribute a
+        WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+    LOOP
+        item := summary->'columns'->i;
+        i := i + 1;
+        IF (item->>'nd')::bigint <= 10000 AND (item->>'n')::bigint > 0 THEN
+            exact_cols := exact_cols || CASE WHEN col.hashable THEN quote_ident(col.attname)
+                                             ELSE quote_ident(col.attname) || '::text' END;
+            exact_names := exact_names || col.attname::text;
+        END IF;
+    END LOOP;
+    IF cardinality(exact_cols) > 0 THEN
+        EXECUTE format('SELECT jsonb_object_agg(($1)[s], n) FROM (SELECT s, count(*) FILTER (WHERE NOT is_null) AS n FROM (
+                            SELECT array_position(ARRAY[%1$s], 0) AS s, (ARRAY[%2$s])[array_position(ARRAY[%1$s], 0)] AS is_null
+                            FROM %3$s GROUP BY GROUPING SETS (%4$s)) g GROUP BY s) c',
+                       (SELECT string_agg(format('GROUPING(%s)', e), ', ') FROM unnest(exact_cols) AS e),
+                       (SELECT string_agg(format('(%s) IS NULL', e), ', ') FROM unnest(exact_cols) AS e),
+                       source,
+                       (SELECT string_agg(format('(%s)', e), ', ') FROM unnest(exact_cols) AS e))
+            INTO exact USING exact_names;
+    END IF;
+    -- Columns that are keys: single-column primary keys and unique constraints, foreign keys.
+    keys := ARRAY(SELECT DISTINCT a.attname::text FROM pg_constraint c
+                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+                  WHERE c.conrelid = rel AND (c.contype = 'f' OR (c.contype IN ('p', 'u') AND cardinality(c.conkey) = 1)));
+
     i := 0;
     FOR col IN
         SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) AS type_name,
-               t.typcategory AS category
+               t.typcategory AS category, format_type(@extschema@.dm_base_type(a.atttypid), NULL) AS base_name
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
@@ -162,7 +267,16 @@ BEGIN
         row_count := total;
         null_count := total - (item->>'n')::bigint;
         null_fraction := CASE WHEN total > 0 THEN null_count::float8 / total END;
-        distinct_estimate := LEAST((item->>'nd')::bigint, (item->>'n')::bigint);
+        distinct_exact := COALESCE(exact ? col.attname, false) OR (item->>'n')::bigint = 0;
+        distinct_estimate := CASE WHEN distinct_exact THEN COALESCE((exact->>col.attname)::bigint, 0)
+                                  ELSE LEAST((item->>'nd')::bigint, (item->>'n')::bigint) END;
+        uniqueness := CASE WHEN (item->>'n')::bigint > 0 THEN distinct_estimate::float8 / (item->>'n')::bigint END;
+        role := @extschema@.dm_column_role(col.category, col.base_name, col.attname = ANY (keys),
+                                           @extschema@.dm_key_like_name(col.attname),
+                                           col.attname ~* '(^|[^a-z])code([^a-z]|$)',
+                                           (item->>'n')::bigint, distinct_estimate,
+                                           (item->>'dk')::bigint, (item->>'tk')::bigint);
+        is_date_key := role = 'date' AND col.category = 'N';
         stats := CASE WHEN item->'stats' IS NOT NULL AND jsonb_typeof(item->'stats') = 'object'
                       THEN jsonb_populate_record(NULL::@extschema@.stats, item->'stats') END;
         mean := stats.mean;
@@ -172,8 +286,16 @@ BEGIN
         p75 := stats.p75;
         min_value := COALESCE(item->>'min', stats.min::text);
         max_value := COALESCE(item->>'max', stats.max::text);
+        IF is_date_key THEN
+            min_value := @extschema@.dm_date_key(min_value::bigint)::text;
+            max_value := @extschema@.dm_date_key(max_value::bigint)::text;
+        END IF;
+        IF role IN ('identifier', 'date', 'timestamp') THEN
+            -- Keys and dates: counts and range, no moments.
+            stats := NULL; mean := NULL; stddev := NULL; p25 := NULL; p50 := NULL; p75 := NULL;
+        END IF;
         top_values := NULL;
-        IF col.category <> 'N' AND top_n > 0 THEN
+        IF role IN ('category', 'text', 'boolean') AND top_n > 0 THEN
             -- Values keep their JSON type (ISO dates, booleans); other types group by their text.
             EXECUTE format(
                 'SELECT jsonb_agg(jsonb_build_object(''value'', to_jsonb(v), ''count'', c) ORDER BY c DESC, o)
@@ -189,4 +311,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION dm_profile(regclass, float8, int) IS
-    'column profile of a table: type, counts, nulls, distinct estimate, statistics, min/max and top values; sample_percent for a quick look';
+    'column profile of a table: type, role, counts, nulls, distinct count (exact up to 10000), uniqueness, statistics of measures, min/max and top values of categories; sample_percent for a quick look';

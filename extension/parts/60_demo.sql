@@ -276,7 +276,8 @@ BEGIN
     -- A mining configuration for it, named after the schema.
     PERFORM @extschema@.configure_mining(schema_name, format('%s.sales_lines', s),
         customer_column => 'customer_id', order_column => 'order_id', time_column => 'sold_at',
-        amount_column => 'amount', quantity_column => 'quantity', line_column => 'line_id');
+        amount_column => 'amount', quantity_column => 'quantity', line_column => 'line_id',
+        product_column => 'product_id', store_column => 'depot_id');
 
     FOR table_name IN SELECT unnest(ARRAY['regions', 'depots', 'dates', 'products', 'customers', 'sales_lines',
                                           'planted_groups', 'planted_customer_groups', 'planted_seasonality',

@@ -43,10 +43,11 @@ SELECT results_eq(format('SELECT config_name, mode, status, error FROM runs WHER
                   $$VALUES ('tap_demo', 'full', 'succeeded', NULL::text)$$, 'full run: succeeded');
 SELECT results_eq(format('SELECT step, position, status FROM run_steps WHERE run_id = %s ORDER BY position', :full_run),
                   $$VALUES ('profile', 1, 'succeeded'), ('features', 2, 'succeeded'), ('clustering', 3, 'succeeded'),
-                           ('cluster_profiles', 4, 'succeeded'), ('anomalies', 5, 'succeeded'), ('rfm', 6, 'succeeded')$$,
-                  'full run: the six steps succeeded, in order');
+                           ('cluster_profiles', 4, 'succeeded'), ('anomalies', 5, 'succeeded'), ('rfm', 6, 'succeeded'),
+                           ('trends', 7, 'succeeded'), ('breakdowns', 8, 'succeeded')$$,
+                  'full run: the eight steps succeeded, in order');
 SELECT is((SELECT count(*) FROM run_steps WHERE run_id = :full_run AND started_at <= finished_at AND duration_ms >= 0
-           AND rows > 0 AND details IS NOT NULL), 6::bigint, 'every step has its timing, rows and details');
+           AND rows > 0 AND details IS NOT NULL), 8::bigint, 'every step has its timing, rows and details');
 SELECT is((SELECT count(*) FROM result_profile WHERE run_id = :full_run), 10::bigint, 'profile: the ten columns of sales_lines');
 SELECT is((SELECT count(*) FROM result_correlation WHERE run_id = :full_run), 9::bigint, 'correlation: amount, quantity, hour');
 SELECT is((SELECT count(*) FROM result_customer_features WHERE run_id = :full_run), 100::bigint, 'features: 100 customers');
@@ -126,7 +127,8 @@ SELECT is(run_id, :waiting_run::bigint, 'released, the waiting run finishes') FR
 SELECT count(*) AS drained FROM dblink_get_result('runner') AS t(run_id bigint) \g /dev/null
 SELECT results_eq(format('SELECT step, status FROM run_steps WHERE run_id = %s ORDER BY position', :waiting_run),
                   $$VALUES ('profile', 'succeeded'), ('features', 'succeeded'), ('clustering', 'succeeded'),
-                           ('cluster_profiles', 'skipped'), ('anomalies', 'skipped'), ('rfm', 'succeeded')$$,
+                           ('cluster_profiles', 'skipped'), ('anomalies', 'skipped'), ('rfm', 'succeeded'),
+                           ('trends', 'skipped'), ('breakdowns', 'skipped')$$,
                   'selected steps ran, the others are logged as skipped');
 SELECT max(run_id) AS last_good FROM runs WHERE status = 'succeeded' \gset
 SELECT cmp_ok(:last_good::bigint, '>', :waiting_run::bigint, 'the other configuration''s run started after it');
@@ -146,7 +148,8 @@ SELECT results_eq(format('SELECT status, error LIKE ''step anomalies failed: div
 SELECT results_eq(format('SELECT step, status, error, details->>''sqlstate'' FROM run_steps WHERE run_id = %s ORDER BY position', :bad_run),
                   $$VALUES ('profile', 'skipped', NULL, NULL), ('features', 'succeeded', NULL, NULL),
                            ('clustering', 'succeeded', NULL, NULL), ('cluster_profiles', 'skipped', NULL, NULL),
-                           ('anomalies', 'failed', 'division by zero', '22012'), ('rfm', 'succeeded', NULL, NULL)$$,
+                           ('anomalies', 'failed', 'division by zero', '22012'), ('rfm', 'succeeded', NULL, NULL),
+                           ('trends', 'skipped', NULL, NULL), ('breakdowns', 'skipped', NULL, NULL)$$,
                   'the failed step has its error; a later step that does not need it still runs');
 SELECT is((SELECT count(*) FROM result_clusters WHERE run_id = :bad_run), 100::bigint, 'the earlier steps'' results are kept');
 SELECT is((SELECT count(*) FROM result_anomalies WHERE run_id = :bad_run) + (SELECT count(*) FROM result_models

@@ -15,7 +15,11 @@ CREATE TABLE mining_config (
     extra_features text[] NOT NULL DEFAULT '{}',  -- more numeric columns for the anomaly step
     options jsonb NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now()
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    product_column text,               -- the star schema (trends and breakdowns steps): product key,
+    store_column text,                 -- store / depot key,
+    unit_price_column text,            -- unit price (else amount / quantity),
+    dimensions jsonb NOT NULL DEFAULT '[]'  -- declared dimension tables [{column, table, key, attributes}]
 );
 COMMENT ON TABLE mining_config IS
     'mining configurations: the fact table of a warehouse, its column mapping and options (see configure_mining)';
@@ -91,6 +95,10 @@ CREATE TABLE result_profile (
     kurtosis float8,
     top_values jsonb,
     histogram jsonb,
+    role text,                 -- identifier, category, date, timestamp, measure, text or boolean
+    distinct_exact boolean,    -- distinct_estimate is an exact count
+    uniqueness float8,         -- distinct values / non-null values
+    orphans bigint,            -- a mapped dimension key: lines whose key is not in the dimension
     PRIMARY KEY (run_id, column_name)
 );
 COMMENT ON TABLE result_profile IS 'profile step: one row per column of the fact table';
@@ -203,6 +211,86 @@ CREATE TABLE result_models (
 );
 COMMENT ON TABLE result_models IS 'the models fitted by a run (clustering: kmeans, anomalies: iforest), to score new data';
 
+CREATE TABLE result_trends (
+    run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+    grain text NOT NULL CHECK (grain IN ('day', 'week', 'month')),
+    period_start date NOT NULL,
+    days int,
+    revenue float8,
+    lines bigint,
+    orders bigint,
+    customers bigint,
+    quantity float8,
+    trend float8,
+    growth_prev float8,
+    growth_year float8,
+    PRIMARY KEY (run_id, grain, period_start)
+);
+COMMENT ON TABLE result_trends IS
+    'trends step: revenue, lines, orders, customers and quantity per day, week and month, with trend and growth';
+
+CREATE TABLE result_seasonality (
+    run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+    measure text NOT NULL,
+    cycle text NOT NULL CHECK (cycle IN ('month', 'weekday')),
+    "position" int NOT NULL,
+    label text,
+    seasonal_index float8,
+    strength float8,
+    observations int,
+    PRIMARY KEY (run_id, measure, cycle, "position")
+);
+COMMENT ON TABLE result_seasonality IS
+    'trends step: monthly and weekday seasonality indices (mean 1) of every measure, with the strength of each cycle';
+
+CREATE TABLE result_heatmap (
+    run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+    isodow int NOT NULL,
+    day_name text,
+    hour int NOT NULL,
+    revenue float8,
+    lines bigint,
+    orders bigint,
+    revenue_share float8,
+    PRIMARY KEY (run_id, isodow, hour)
+);
+COMMENT ON TABLE result_heatmap IS 'trends step: revenue, lines and orders per ISO weekday x hour of day';
+
+CREATE TABLE result_breakdowns (
+    run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+    dimension text NOT NULL,
+    attribute text NOT NULL,
+    value text,
+    revenue float8,
+    lines bigint,
+    customers bigint,
+    share float8,
+    cumulative_share float8,
+    "rank" int NOT NULL,
+    growth float8,
+    abc_class text,
+    PRIMARY KEY (run_id, dimension, attribute, "rank")
+);
+COMMENT ON TABLE result_breakdowns IS
+    'breakdowns step: revenue, lines, customers, share, Pareto rank and cumulative share, growth and ABC class per value of every dimension attribute';
+
+CREATE TABLE result_concentration (
+    run_id bigint NOT NULL REFERENCES runs ON DELETE CASCADE,
+    dimension text NOT NULL,
+    attribute text NOT NULL,
+    items bigint,
+    revenue float8,
+    gini float8,
+    top20_share float8,
+    a_items bigint,
+    b_items bigint,
+    c_items bigint,
+    a_share float8,
+    PRIMARY KEY (run_id, dimension, attribute)
+);
+COMMENT ON TABLE result_concentration IS
+    'breakdowns step: concentration of revenue over the values of every dimension attribute: Gini, share of the top 20%, ABC class counts';
+
 DO $dump$
 DECLARE t regclass;
 BEGIN
@@ -212,7 +300,9 @@ BEGIN
                   '@extschema@.result_customer_features', '@extschema@.result_kmeans_scores',
                   '@extschema@.result_clusters', '@extschema@.result_cluster_profiles',
                   '@extschema@.result_anomalies', '@extschema@.result_anomaly_summary',
-                  '@extschema@.result_rfm', '@extschema@.result_models']::regclass[] LOOP
+                  '@extschema@.result_rfm', '@extschema@.result_models', '@extschema@.result_trends',
+                  '@extschema@.result_seasonality', '@extschema@.result_heatmap', '@extschema@.result_breakdowns',
+                  '@extschema@.result_concentration']::regclass[] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(t, '');
     END LOOP;
 END

@@ -46,6 +46,16 @@ SELECT t.segment,
 FROM @extschema@.result_rfm t
 WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run)
 GROUP BY t.segment;
+CREATE VIEW latest_trends WITH (security_barrier) AS
+SELECT t.* FROM @extschema@.result_trends t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_seasonality WITH (security_barrier) AS
+SELECT t.* FROM @extschema@.result_seasonality t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_heatmap WITH (security_barrier) AS
+SELECT t.* FROM @extschema@.result_heatmap t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_breakdowns WITH (security_barrier) AS
+SELECT t.* FROM @extschema@.result_breakdowns t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_concentration WITH (security_barrier) AS
+SELECT t.* FROM @extschema@.result_concentration t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
 COMMENT ON VIEW latest_steps IS 'steps of the latest successful run';
 COMMENT ON VIEW latest_profile IS 'column profile of the latest successful run';
 COMMENT ON VIEW latest_correlation IS 'line feature correlations of the latest successful run';
@@ -58,4 +68,8 @@ COMMENT ON VIEW latest_anomaly_summary IS 'anomaly counts, threshold and score h
 COMMENT ON VIEW latest_rfm IS 'RFM scores and segments of the latest successful run';
 COMMENT ON VIEW latest_rfm_segments IS
     'RFM segments of the latest successful run: customers, share, monetary, average recency/frequency/monetary, segment_order (1 = best)';
-
+COMMENT ON VIEW latest_trends IS 'sales per day, week and month with trend and growth of the latest successful run';
+COMMENT ON VIEW latest_seasonality IS 'monthly and weekday seasonality indices of the latest successful run';
+COMMENT ON VIEW latest_heatmap IS 'revenue per weekday x hour of the latest successful run';
+COMMENT ON VIEW latest_breakdowns IS 'revenue by dimension attribute value (share, growth, ABC class) of the latest successful run';
+COMMENT ON VIEW latest_concentration IS 'concentration of revenue (Gini, top 20% share, ABC counts) of the latest successful run';

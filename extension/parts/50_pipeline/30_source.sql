@@ -47,8 +47,23 @@ $$;
 COMMENT ON FUNCTION dm_pipeline_key(regclass, text) IS
     'pipeline internal: SQL for a mapped key column, as text when its type has no hash function';
 
+-- The fact columns of the star schema, each once: product, store, then the dimensions' columns.
+CREATE FUNCTION dm_pipeline_dimension_columns(m jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE(array_agg(c ORDER BY first), '{}')
+    FROM (SELECT c, min(i) AS first
+          FROM (SELECT m->>'product_column' AS c, 0::bigint AS i UNION ALL SELECT m->>'store_column', 1
+                UNION ALL SELECT d->>'column', 1 + i FROM jsonb_array_elements(COALESCE(m->'dimensions', '[]')) WITH ORDINALITY AS e(d, i)) s
+          WHERE c IS NOT NULL GROUP BY c) s
+$$;
+COMMENT ON FUNCTION dm_pipeline_dimension_columns(jsonb) IS
+    'pipeline internal: the fact columns of the star schema (product, store, dimension columns), each once; the pipeline source names them dim_1..n';
+
 -- The FROM item every step reads: the fact table's mapped columns under fixed names
--- (customer_key, order_key, ts, amount, amount_ok, quantity, line_key, hour, extra_1..n), sampled
+-- (customer_key, order_key, ts, amount, amount_ok, quantity, line_key, hour, extra_1..n, unit_price,
+-- dim_1..n), sampled
 -- in quick mode. Numbers are float8 or NULL (dm_pipeline_number); an infinite timestamp is NULL.
 CREATE FUNCTION dm_pipeline_source(ctx jsonb) RETURNS text
 LANGUAGE plpgsql STABLE
@@ -67,7 +82,9 @@ DECLARE
 BEGIN
     cols := ARRAY[@extschema@.dm_pipeline_key(relid, m->>'customer_column') || ' AS customer_key',
                   @extschema@.dm_pipeline_key(relid, m->>'order_column') || ' AS order_key',
-                  format('CASE WHEN isfinite(%1$I) THEN %1$I END AS ts', m->>'time_column'),
+                  CASE WHEN m->>'time_key' = 'yyyymmdd'
+                       THEN format('(%s)::timestamp AS ts', @extschema@.dm_date_key_sql(quote_ident(m->>'time_column')))
+                       ELSE format('CASE WHEN isfinite(%1$I) THEN %1$I END AS ts', m->>'time_column') END,
                   (@extschema@.dm_pipeline_number(relid, m->>'amount_column')).value || ' AS amount',
                   COALESCE((@extschema@.dm_pipeline_number(relid, m->>'amount_column')).ok, 'false') || ' AS amount_ok',
                   CASE WHEN m->>'quantity_column' IS NULL THEN 'NULL::float8 AS quantity'
@@ -82,6 +99,20 @@ BEGIN
     FOR extra IN SELECT jsonb_array_elements_text(m->'extra_features') LOOP
         i := i + 1;
         cols := cols || format('%s AS extra_%s', (@extschema@.dm_pipeline_number(relid, extra)).value, i);
+    END LOOP;
+    -- The star schema: the unit price (else amount / quantity) and the dimension columns (dim_1..n,
+    -- in the order of dm_pipeline_dimension_columns).
+    cols := cols || CASE WHEN m->>'unit_price_column' IS NOT NULL
+                         THEN (@extschema@.dm_pipeline_number(relid, m->>'unit_price_column')).value || ' AS unit_price'
+                         WHEN m->>'quantity_column' IS NOT NULL
+                         THEN format('%s / NULLIF(%s, 0) AS unit_price',
+                                     (@extschema@.dm_pipeline_number(relid, m->>'amount_column')).value,
+                                     (@extschema@.dm_pipeline_number(relid, m->>'quantity_column')).value)
+                         ELSE 'NULL::float8 AS unit_price' END;
+    i := 0;
+    FOR extra IN SELECT unnest(@extschema@.dm_pipeline_dimension_columns(m)) LOOP
+        i := i + 1;
+        cols := cols || format('%s AS dim_%s', @extschema@.dm_pipeline_key(relid, extra), i);
     END LOOP;
     from_item := rel;
     IF pct IS NOT NULL AND pct < 100 THEN

@@ -193,11 +193,16 @@ CREATE PROCEDURE run_mining(
     line_column text DEFAULT NULL,
     extra_features text[] DEFAULT NULL,
     options jsonb DEFAULT NULL,
-    INOUT run_id bigint DEFAULT NULL)
+    INOUT run_id bigint DEFAULT NULL,
+    product_column text DEFAULT NULL,
+    store_column text DEFAULT NULL,
+    unit_price_column text DEFAULT NULL,
+    dimensions jsonb DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    all_steps constant text[] := ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm'];
+    all_steps constant text[] := ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm', 'trends',
+                                       'breakdowns'];
     caller_path text;
     pinned text;
     v_config text;
@@ -242,11 +247,13 @@ BEGIN
         v_config := COALESCE(v_config, fact_table);
         PERFORM @extschema@.dm_configure_mining(v_config, fact_table, customer_column, order_column, time_column,
                                                 amount_column, quantity_column, line_column,
-                                                COALESCE(extra_features, '{}'), COALESCE(options, '{}'), caller_path);
+                                                COALESCE(extra_features, '{}'), COALESCE(options, '{}'), caller_path,
+                                                product_column, store_column, unit_price_column, dimensions);
         options := NULL;
     ELSIF customer_column IS NOT NULL OR order_column IS NOT NULL OR time_column IS NOT NULL
           OR amount_column IS NOT NULL OR quantity_column IS NOT NULL OR line_column IS NOT NULL
-          OR extra_features IS NOT NULL THEN
+          OR extra_features IS NOT NULL OR product_column IS NOT NULL OR store_column IS NOT NULL
+          OR unit_price_column IS NOT NULL OR dimensions IS NOT NULL THEN
         RAISE EXCEPTION 'a column mapping needs fact_table'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Give fact_table with the columns, or only the name of a configuration.';
@@ -299,7 +306,7 @@ BEGIN
                 pg_backend_pid())
         RETURNING runs.run_id INTO v_run;
         UPDATE @extschema@.run_claims c SET run_id = v_run WHERE c.config_name = v_config;
-        ctx := jsonb_build_object('run_id', v_run, 'mapping', mapping, 'options', v_options, 'mode', v_mode,
+        ctx := jsonb_build_object('run_id', v_run, 'mapping', mapping, 'options', v_options, 'mode', v_mode, 'steps', v_steps,
                                   'sample_percent', CASE WHEN v_mode = 'quick' THEN v_options->'quick_percent' END);
         ctx := ctx || jsonb_build_object('source', @extschema@.dm_pipeline_source(ctx));
     EXCEPTION WHEN OTHERS OR query_canceled THEN
@@ -417,8 +424,8 @@ BEGIN
     run_id := v_run;
 END
 $$;
-COMMENT ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint) IS
-    'runs the mining pipeline (profile, features, clustering, cluster_profiles, anomalies, rfm) on a configuration or a mapping; mode full or quick; commits after every step; returns the run id';
+COMMENT ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint, text, text, text, jsonb) IS
+    'runs the mining pipeline (profile, features, clustering, cluster_profiles, anomalies, rfm, trends, breakdowns) on a configuration or a mapping; mode full or quick; commits after every step; returns the run id';
 
 COMMENT ON FUNCTION dm_run_claim_alive(int, bigint, boolean) IS
     'pipeline internal: whether a session holds a run claim''s advisory lock and is inside a transaction (not idle)';

@@ -53,9 +53,9 @@ $$;
 COMMENT ON FUNCTION grant_read_access(name) IS
     'lets a role read the latest_* views (USAGE on the schema, SELECT on each view) and nothing else of dmine';
 
-REVOKE EXECUTE ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION configure_mining(text, text, text, text, text, text, text, text, text[], jsonb) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION dm_configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text) FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint, text, text, text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text, text, text, jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION dm_configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text, text, text, text, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION purge_runs(int) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION dm_run_claim(text), dm_run_release(text, bigint),
     dm_run_step_failed(bigint, text, int, timestamptz, text, text, text), dm_run_steps_skipped(bigint, text[], int, text),
@@ -64,7 +64,7 @@ REVOKE EXECUTE ON FUNCTION grant_read_access(name) FROM PUBLIC;
 DO $revoke$
 DECLARE f text;
 BEGIN
-    FOREACH f IN ARRAY ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm'] LOOP
+    FOREACH f IN ARRAY ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm', 'trends', 'breakdowns'] LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.dm_step_%s(jsonb) FROM PUBLIC', f);
     END LOOP;
 END

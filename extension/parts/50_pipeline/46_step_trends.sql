@@ -1,0 +1,113 @@
+-- Steps trends and breakdowns share one read of the fact table: the sales lines of the pipeline
+-- source (day, hour, order, customer, amount, quantity, dimension columns) copied once into a
+-- temporary table, kept across the run's commits when both steps run and dropped by the last.
+
+-- The name of the sales copy of a run.
+CREATE FUNCTION dm_pipeline_sales_name(run bigint) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT 'dm_pipeline_sales_' || run
+$$;
+COMMENT ON FUNCTION dm_pipeline_sales_name(bigint) IS 'pipeline internal: the name of the temporary sales copy of a run';
+
+-- The sales copy of the run: made now (one read of the source) unless an earlier step made it.
+-- Lines without a time or an amount are skipped and counted. keep: survive the commit (another
+-- step uses it after). Returns {made, lines, skipped: {time, amount}}.
+CREATE FUNCTION dm_pipeline_sales(ctx jsonb, keep boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run bigint := (ctx->>'run_id')::bigint;
+    name text := @extschema@.dm_pipeline_sales_name(run);
+    dims text[] := @extschema@.dm_pipeline_dimension_columns(ctx->'mapping');
+    cols text := '';
+    counts jsonb;
+BEGIN
+    IF to_regclass('pg_temp.' || name) IS NOT NULL THEN
+        RETURN jsonb_build_object('made', false);
+    END IF;
+    -- Copies of earlier runs of this session left by a failed step.
+    FOR cols IN SELECT c.relname FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema()
+                AND c.relname LIKE 'dm\_pipeline\_sales\_%' AND c.relkind = 'r' LOOP
+        EXECUTE format('DROP TABLE pg_temp.%I', cols);
+    END LOOP;
+    cols := '';
+    FOR i IN 1 .. cardinality(dims) LOOP
+        cols := cols || format(', dim_%s', i);
+    END LOOP;
+    EXECUTE format($q$
+        CREATE TEMP TABLE %I %s AS
+        SELECT ts::date AS day, extract(hour FROM ts)::int AS hour, order_key, customer_key, amount, quantity,
+               unit_price %s, amount_ok
+        FROM %s
+        $q$, name, CASE WHEN keep THEN '' ELSE 'ON COMMIT DROP' END, cols, ctx->>'source');
+    EXECUTE format($q$
+        WITH d AS (DELETE FROM pg_temp.%I WHERE day IS NULL OR NOT amount_ok RETURNING day, amount_ok)
+        SELECT jsonb_build_object('time', count(*) FILTER (WHERE day IS NULL),
+                                  'amount', count(*) FILTER (WHERE day IS NOT NULL AND NOT amount_ok))
+        FROM d
+        $q$, name) INTO counts;
+    EXECUTE format('ANALYZE pg_temp.%I', name);
+    RETURN jsonb_build_object('made', true, 'lines', (SELECT reltuples::bigint FROM pg_class
+                                                        WHERE oid = to_regclass('pg_temp.' || name)),
+                              'skipped', counts);
+END
+$$;
+COMMENT ON FUNCTION dm_pipeline_sales(jsonb, boolean) IS
+    'pipeline internal: the temporary sales copy of a run (day, hour, order_key, customer_key, amount, quantity, unit_price, dim_1..n), made by the first of the trends and breakdowns steps';
+
+-- Step: trends. dm_trends over the sales copy: series per day, week and month (trend, growth),
+-- seasonality indices of every measure, weekday x hour heatmap (when the time has an hour).
+CREATE FUNCTION dm_step_trends(ctx jsonb) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    run bigint := (ctx->>'run_id')::bigint;
+    m jsonb := ctx->'mapping';
+    sales jsonb;
+    rel regclass;
+    t jsonb;
+    n_series bigint;
+    n_seasonality bigint;
+    n_heatmap bigint;
+BEGIN
+    sales := @extschema@.dm_pipeline_sales(ctx, 'breakdowns' = ANY (ARRAY(SELECT jsonb_array_elements_text(ctx->'steps'))));
+    rel := ('pg_temp.' || @extschema@.dm_pipeline_sales_name(run))::regclass;
+    t := @extschema@.dm_trends(rel, 'day', 'amount', 'order_key', 'customer_key',
+                               CASE WHEN m->>'quantity_column' IS NOT NULL THEN 'quantity' END,
+                               CASE WHEN m->>'time_type' <> 'date' THEN 'hour' END);
+    IF jsonb_array_length(t->'series') = 0 THEN
+        RAISE EXCEPTION 'no data: no sales line with a time and an amount'
+            USING ERRCODE = 'no_data_found', DETAIL = format('skipped: %s', sales->'skipped');
+    END IF;
+    INSERT INTO @extschema@.result_trends
+        (run_id, grain, period_start, days, revenue, lines, orders, customers, quantity, trend, growth_prev, growth_year)
+    SELECT run, s.period_grain, s.period_start, s.days, s.revenue, s.lines, s.orders, s.customers, s.quantity,
+           s.trend, s.growth_prev, s.growth_year
+    FROM jsonb_to_recordset(t->'series') AS s(period_grain text, period_start date, days int, revenue float8,
+                                              lines bigint, orders bigint, customers bigint, quantity float8,
+                                              trend float8, growth_prev float8, growth_year float8);
+    GET DIAGNOSTICS n_series = ROW_COUNT;
+    INSERT INTO @extschema@.result_seasonality
+        (run_id, measure, cycle, "position", label, seasonal_index, strength, observations)
+    SELECT run, z.measure, z.cycle, z.position, z.label, z.seasonal_index, z.strength, z.observations
+    FROM jsonb_to_recordset(t->'seasonality') AS z(measure text, cycle text, "position" int, label text,
+                                                   seasonal_index float8, strength float8, observations int);
+    GET DIAGNOSTICS n_seasonality = ROW_COUNT;
+    INSERT INTO @extschema@.result_heatmap (run_id, isodow, day_name, hour, revenue, lines, orders, revenue_share)
+    SELECT run, h.isodow, h.day_name, h.hour, h.revenue, h.lines, h.orders, h.revenue_share
+    FROM jsonb_to_recordset(t->'heatmap') AS h(isodow int, day_name text, hour int, revenue float8, lines bigint,
+                                               orders bigint, revenue_share float8);
+    GET DIAGNOSTICS n_heatmap = ROW_COUNT;
+    RETURN jsonb_build_object('rows', n_series, 'details', jsonb_build_object(
+        'periods', (SELECT jsonb_object_agg(grain, n) FROM (SELECT grain, count(*) AS n FROM @extschema@.result_trends
+                                                            WHERE run_id = run GROUP BY grain) g),
+        'seasonality_rows', n_seasonality, 'heatmap_cells', n_heatmap,
+        'read_fact_table', (sales->>'made')::boolean,
+        'skipped', COALESCE(sales->'skipped', '"see the trends step"'::jsonb)));
+END
+$$;
