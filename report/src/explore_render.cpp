@@ -68,18 +68,16 @@ json trend_option(const std::vector<TrendPoint> &pts, const std::string &grain,
 
 json chart_trend(const Trends &t, const std::string &grain, const std::string &unit) {
     json opt = trend_option(t.series(grain), grain, unit);
-    json variants = json::object();
+    json variants = json::array(); // in the order of the switch's buttons
     for (const char *g : {"month", "week", "day"}) {
         auto pts = t.series(g);
         if (!pts.empty())
-            variants[grain_title(g)] = g == grain ? json(nullptr) : trend_option(pts, g, unit);
+            variants.push_back({{"name", grain_title(g)},
+                                {"option", g == grain ? opt : trend_option(pts, g, unit)}});
     }
     if (variants.size() > 1) {
-        variants[grain_title(grain)] = opt; // the one drawn first, to switch back to
-        json v = opt;
-        v["dmineVariants"] = variants;
-        v["dmineVariant"] = grain_title(grain);
-        return v;
+        opt["dmineVariants"] = variants;
+        opt["dmineVariant"] = grain_title(grain);
     }
     return opt;
 }
@@ -99,15 +97,16 @@ json chart_seasonality(const std::vector<SeasonIndex> &s) {
                     {"data", labels},
                     {"axisLabel", {{"interval", 0}, {"rotate", s.size() > 7 ? 30 : 0}}}};
     opt["yAxis"] = {{"type", "value"}, {"name", "index (1 = average)"}, {"scale", true}};
-    opt["series"] = json::array({{{"type", "bar"},
-                                  {"name", "seasonal index"},
-                                  {"data", data},
-                                  {"markLine",
-                                   {{"symbol", "none"},
-                                    {"silent", true},
-                                    {"lineStyle", {{"color", "#616e7c"}, {"type", "dashed"}}},
-                                    {"label", {{"formatter", "average"}}},
-                                    {"data", json::array({{{"yAxis", 1}}})}}}}});
+    opt["series"] =
+        json::array({{{"type", "bar"},
+                      {"name", "seasonal index"},
+                      {"data", data},
+                      {"markLine",
+                       {{"symbol", "none"},
+                        {"silent", true},
+                        {"lineStyle", {{"color", "#616e7c"}, {"type", "dashed"}}},
+                        {"label", {{"formatter", "average"}, {"position", "insideEndTop"}}},
+                        {"data", json::array({{{"yAxis", 1}}})}}}}});
     return opt;
 }
 
@@ -230,7 +229,8 @@ json chart_pareto(const std::vector<BreakdownRow> &rows) {
                      {"showSymbol", false},
                      {"silent", true},
                      {"lineStyle", {{"color", "#bab0ac"}, {"type", "dotted"}}}};
-    opt["legend"] = {{"top", 4}, {"left", 8}};
+    opt["legend"] = {{"top", 4}, {"left", "center"}};
+    opt["grid"]["top"] = 60;
     opt["series"] = json::array({series, diagonal});
     return opt;
 }

@@ -218,7 +218,7 @@ std::optional<Finding> risk_finding(const Rfm &r, const std::string &unit) {
 }
 
 std::string measure_words(const std::string &m) {
-    if (m == "recency_days") return "recency (days since the last purchase)";
+    if (m == "recency_days") return "days since the last purchase";
     if (m == "frequency") return "frequency";
     if (m == "monetary") return "spend";
     if (m == "avg_basket") return "basket";
@@ -251,8 +251,10 @@ std::optional<Finding> cluster_finding(const Clustering &c) {
         if (!m || !std::isfinite(*m) || w <= 0 || !(sum / w > 0) || *m < 0) continue;
         double ratio = *m / (sum / w);
         if (std::fabs(ratio - 1) < 0.1) continue;
-        std::string words = ratio >= 1 ? format_percent(ratio - 1, 0) + " higher "
-                                       : format_percent(1 - ratio, 0) + " lower ";
+        bool days = c.measure_names[i] == "recency_days"; // "lower recency" reads backwards
+        std::string words = ratio >= 1
+                                ? format_percent(ratio - 1, 0) + (days ? " more " : " higher ")
+                                : format_percent(1 - ratio, 0) + (days ? " fewer " : " lower ");
         if (ratio >= 2) words = format_number(ratio, 2) + " times the average ";
         apart.emplace_back(std::fabs(std::log(std::max(ratio, 1e-9))),
                            words + measure_words(c.measure_names[i]));

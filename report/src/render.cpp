@@ -33,6 +33,27 @@ std::string profile_role(const ProfileColumn &c) {
     return c.mean || c.histogram ? "measure" : k;
 }
 
+// The correlation matrix without the profile's identifier columns (keys correlate by accident).
+CorrelationMatrix without_identifiers(const CorrelationMatrix &m,
+                                      const std::vector<ProfileColumn> &profile) {
+    std::vector<size_t> keep;
+    for (size_t i = 0; i < m.features.size(); ++i) {
+        bool key = std::any_of(profile.begin(), profile.end(), [&](const ProfileColumn &c) {
+            return c.name == m.features[i] && profile_role(c) == "identifier";
+        });
+        if (!key) keep.push_back(i);
+    }
+    CorrelationMatrix out;
+    for (size_t i : keep) {
+        out.features.push_back(m.features[i]);
+        std::vector<opt_d> row;
+        for (size_t j : keep)
+            row.push_back(i < m.r.size() && j < m.r[i].size() ? m.r[i][j] : opt_d());
+        out.r.push_back(row);
+    }
+    return out;
+}
+
 // A histogram edge of a date column as a date: epoch seconds or a yyyymmdd integer.
 std::string date_edge(double v) {
     if (v >= 19000101 && v <= 21001231) {
@@ -229,7 +250,11 @@ json chart_top_values(const std::string &name, const std::vector<TopValue> &valu
         data.push_back(values[i].count);
     }
     opt["tooltip"]["axisPointer"] = {{"type", "shadow"}};
-    opt["xAxis"] = {{"type", "value"}, {"name", "count"}};
+    opt["xAxis"] = {{"type", "value"},
+                    {"name", "count"},
+                    {"nameLocation", "middle"},
+                    {"nameGap", 26},
+                    {"axisLabel", {{"hideOverlap", true}}}};
     opt["yAxis"] = {{"type", "category"}, {"data", labels}, {"name", name}};
     opt["series"] = json::array({{{"type", "bar"}, {"name", "count"}, {"data", data}}});
     return opt;
@@ -639,6 +664,7 @@ json build_view(const ReportData &d) {
             }
             cols.push_back(
                 {{"name", c.name},
+                 {"short_name", truncate(c.name, 32)},
                  {"type", c.data_type.value_or("")},
                  {"role", role},
                  {"nulls", format_percent(c.null_fraction)},
@@ -679,11 +705,12 @@ json build_view(const ReportData &d) {
         s["distribution_charts"] = dist;
         s["has_distributions"] = !dist.empty();
         json corr = json::array();
-        if (d.correlation.features.size() >= 2) {
-            int h = std::max(300, 120 + 34 * static_cast<int>(d.correlation.features.size()));
+        CorrelationMatrix m = without_identifiers(d.correlation, d.profile);
+        if (m.features.size() >= 2) {
+            int h = std::max(300, 120 + 34 * static_cast<int>(m.features.size()));
             corr.push_back(charts.add("chart-correlation",
                                       "Correlation of the numeric features (Pearson)",
-                                      chart_correlation(d.correlation), h, "", true));
+                                      chart_correlation(m), h, "", true));
         }
         s["correlation_charts"] = corr;
         s["has_data"] = !d.profile.empty();

@@ -103,7 +103,7 @@ try {
       const broken = findings.filter((f) => !f.ok);
       check(findings.length > 0 && broken.length === 0, `${name}: every key finding links to its section`,
             broken.map((f) => `#${f.id}`).join(" "));
-      check(findings.every((f) => !/undefined|NaN|null|–/.test(f.text)), `${name}: the key findings have no gaps`,
+      check(findings.every((f) => !/undefined|NaN|null|(^|[\s(])–([\s).,;]|$)/.test(f.text)), `${name}: the key findings have no gaps`,
             findings.map((f) => f.text).join(" | "));
     }
     if (expect.explore) {

@@ -306,7 +306,7 @@ CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date)
 GROUP BY g.grain, g.start;
 -- The trend of a grain: the planted trend without the seasons (weekday factors average out).
 UPDATE dmine.result_trends t SET trend = x.tr
-FROM (SELECT date_trunc('month', day)::date AS m, sum(base) * 1.002 AS tr FROM fx_days GROUP BY 1) AS x
+FROM (SELECT date_trunc('month', day)::date AS m, avg(base) * 30.4375 AS tr FROM fx_days GROUP BY 1) AS x
 WHERE t.grain = 'month' AND t.period_start = x.m;
 UPDATE dmine.result_trends SET trend = NULL WHERE grain = 'day';
 
