@@ -35,6 +35,11 @@ std::vector<CsvFile> export_csv(Connection &conn, int64_t run_id, const std::str
         {"result_anomalies", {"score DESC", "line_key"}},
         {"result_anomaly_summary", {}},
         {"result_rfm", {"customer_key"}},
+        {"result_trends", {"grain", "period_start"}},
+        {"result_seasonality", {"cycle", "position"}},
+        {"result_heatmap", {"isodow", "hour"}},
+        {"result_breakdowns", {"dimension", "attribute", "rank"}},
+        {"result_concentration", {"dimension", "attribute"}},
     };
     std::vector<CsvFile> written;
     for (const auto &[table, order] : tables) {

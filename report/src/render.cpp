@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <map>
 
+#include "chart_common.hpp"
+#include "explore_render.hpp"
 #include "format.hpp"
 
 namespace dmine::report {
@@ -19,57 +23,55 @@ using nlohmann::json;
 
 namespace {
 
-// A palette that reads well on white and for the common colour-vision deficiencies.
-const std::vector<std::string> kPalette = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-                                           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-const char *kAccent = "#4e79a7";
-const char *kAlert = "#e15759";
-
-json base_option() {
-    return json{
-        {"animationDuration", 400},
-        {"color", kPalette},
-        {"textStyle", {{"fontFamily", "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"}}},
-        {"grid",
-         {{"left", 56}, {"right", 24}, {"top", 48}, {"bottom", 48}, {"containLabel", true}}},
-        {"tooltip", {{"trigger", "axis"}, {"confine", true}}},
-        {"toolbox",
-         {{"right", 8}, {"top", 2}, {"feature", {{"saveAsImage", {{"title", "Save as PNG"}}}}}}}};
+// The profile's role of a column; without a role column, from the older kind.
+std::string profile_role(const ProfileColumn &c) {
+    if (c.role && !c.role->empty()) return *c.role;
+    std::string k = c.kind.value_or("");
+    if (k == "key" || k == "identifier") return "identifier";
+    if (k == "categorical" || k == "category") return "category";
+    if (k == "timestamp" || k == "date" || k == "boolean" || k == "text") return k;
+    return c.mean || c.histogram ? "measure" : k;
 }
 
-void add_zoom(json &opt, bool slider, const json &x_index = 0) {
-    json zoom = json::array({{{"type", "inside"}, {"xAxisIndex", x_index}}});
-    if (slider) {
-        zoom.push_back(
-            {{"type", "slider"}, {"xAxisIndex", x_index}, {"height", 18}, {"bottom", 6}});
-        opt["grid"]["bottom"] = 56;
+// The correlation matrix without the profile's identifier columns (keys correlate by accident).
+CorrelationMatrix without_identifiers(const CorrelationMatrix &m,
+                                      const std::vector<ProfileColumn> &profile) {
+    std::vector<size_t> keep;
+    for (size_t i = 0; i < m.features.size(); ++i) {
+        bool key = std::any_of(profile.begin(), profile.end(), [&](const ProfileColumn &c) {
+            return c.name == m.features[i] && profile_role(c) == "identifier";
+        });
+        if (!key) keep.push_back(i);
     }
-    opt["dataZoom"] = zoom;
-    opt["toolbox"]["feature"]["dataZoom"] = {{"title", {{"zoom", "Zoom"}, {"back", "Undo zoom"}}}};
-    opt["toolbox"]["feature"]["restore"] = {{"title", "Reset"}};
+    CorrelationMatrix out;
+    for (size_t i : keep) {
+        out.features.push_back(m.features[i]);
+        std::vector<opt_d> row;
+        for (size_t j : keep)
+            row.push_back(i < m.r.size() && j < m.r[i].size() ? m.r[i][j] : opt_d());
+        out.r.push_back(row);
+    }
+    return out;
 }
 
-double round_to(double v, int decimals) {
-    double p = std::pow(10.0, decimals);
-    return std::round(v * p) / p;
-}
-
-// Round to n significant digits.
-double significant(double v, int n) {
-    if (!std::isfinite(v) || v == 0) return v;
-    int mag = static_cast<int>(std::floor(std::log10(std::fabs(v))));
-    return round_to(v, std::max(0, n - 1 - mag));
-}
-
-// Round a number for chart data to a sensible number of significant digits.
-double tidy(double v) {
-    if (!std::isfinite(v) || v == 0) return v;
-    int mag = static_cast<int>(std::floor(std::log10(std::fabs(v))));
-    return round_to(v, std::max(0, 5 - mag));
-}
-
-json opt_num(const std::optional<double> &v) {
-    return v && std::isfinite(*v) ? json(tidy(*v)) : json(nullptr);
+// A histogram edge of a date column as a date: epoch seconds or a yyyymmdd integer.
+std::string date_edge(double v) {
+    if (v >= 19000101 && v <= 21001231) {
+        auto n = static_cast<int64_t>(v);
+        char b[16];
+        std::snprintf(b, sizeof b, "%04d-%02d-%02d", static_cast<int>(n / 10000),
+                      static_cast<int>(n / 100 % 100), static_cast<int>(n % 100));
+        return b;
+    }
+    if (v > 1e8 && v < 1e10) {
+        std::time_t t = static_cast<std::time_t>(v);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char b[16];
+        std::strftime(b, sizeof b, "%Y-%m-%d", &tm);
+        return b;
+    }
+    return format_number(v, 4);
 }
 
 std::string status_class(const std::string &status) {
@@ -77,13 +79,6 @@ std::string status_class(const std::string &status) {
     if (status == "failed") return "bad";
     if (status == "running") return "warn";
     return "muted";
-}
-
-std::string truncate(const std::string &s, size_t n) {
-    if (s.size() <= n) return s;
-    size_t cut = n;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut; // UTF-8 boundary
-    return s.substr(0, cut) + "…";
 }
 
 std::string scalar_text(const json &v) {
@@ -255,7 +250,11 @@ json chart_top_values(const std::string &name, const std::vector<TopValue> &valu
         data.push_back(values[i].count);
     }
     opt["tooltip"]["axisPointer"] = {{"type", "shadow"}};
-    opt["xAxis"] = {{"type", "value"}, {"name", "count"}};
+    opt["xAxis"] = {{"type", "value"},
+                    {"name", "count"},
+                    {"nameLocation", "middle"},
+                    {"nameGap", 26},
+                    {"axisLabel", {{"hideOverlap", true}}}};
     opt["yAxis"] = {{"type", "category"}, {"data", labels}, {"name", name}};
     opt["series"] = json::array({{{"type", "bar"}, {"name", "count"}, {"data", data}}});
     return opt;
@@ -517,63 +516,6 @@ std::string script_safe_json(const json &j) {
     return out;
 }
 
-namespace {
-
-struct ChartSet {
-    json options = json::object();
-    json add(const std::string &id, const std::string &title, json option, int height = 320,
-             const std::string &note = "", bool wide = false) {
-        options[id] = std::move(option);
-        return json{
-            {"id", id}, {"title", title}, {"height", height}, {"note", note}, {"wide", wide}};
-    }
-};
-
-json section_view(const SectionStatus *st) {
-    json v;
-    v["key"] = st ? st->key : "";
-    v["title"] = st ? st->title : "";
-    SectionState s = st ? st->state : SectionState::unavailable;
-    v["state"] = to_string(s);
-    v["missing"] = s != SectionState::ok;
-    v["message"] = st ? st->message : "";
-    v["error"] = st ? st->error : "";
-    v["has_error"] = st && !st->error.empty();
-    const char *headline = "";
-    const char *alert = "info";
-    switch (s) {
-    case SectionState::ok:
-        break;
-    case SectionState::failed:
-        headline = "This section is incomplete:";
-        alert = "bad";
-        break;
-    case SectionState::running:
-        headline = "Not finished:";
-        alert = "warn";
-        break;
-    case SectionState::skipped:
-        headline = "Skipped:";
-        break;
-    case SectionState::empty:
-        headline = "No results:";
-        break;
-    case SectionState::unavailable:
-        headline = "Missing:";
-        alert = "warn";
-        break;
-    }
-    v["headline"] = headline;
-    v["alert_class"] = alert;
-    return v;
-}
-
-json fact(const std::string &label, const std::string &value, const std::string &detail = "") {
-    return json{{"label", label}, {"value", value}, {"detail", detail}};
-}
-
-} // namespace
-
 json build_view(const ReportData &d) {
     ChartSet charts;
     json v;
@@ -701,22 +643,32 @@ json build_view(const ReportData &d) {
         json cols = json::array();
         json dist = json::array();
         for (const auto &c : d.profile) {
+            std::string role = profile_role(c);
             bool numeric = c.mean.has_value() || c.histogram.has_value();
-            auto num = [&](const opt_d &x) { return format_number(x, 4); };
+            bool key = role == "identifier";
+            auto num = [&](const opt_d &x) {
+                return key ? std::string(kMissing) : format_number(x, 4);
+            };
             auto minmax = [&](const opt_s &x) {
                 if (!x) return std::string(kMissing);
                 auto n = parse_number(*x);
-                if (numeric && n) return format_number(*n, 4);
+                if (numeric && n && role != "date") return format_number(*n, 4);
                 return truncate(format_timestamp(*x), 32);
             };
+            std::string distinct = kMissing;
+            if (c.distinct_estimate) {
+                distinct = "≈ " + format_int(*c.distinct_estimate);
+                if (key && c.row_count && c.null_count &&
+                    *c.distinct_estimate >= *c.row_count - *c.null_count)
+                    distinct = format_int(*c.distinct_estimate) + " (unique)";
+            }
             cols.push_back(
                 {{"name", c.name},
+                 {"short_name", truncate(c.name, 32)},
                  {"type", c.data_type.value_or("")},
-                 {"kind", c.kind.value_or(numeric ? "numeric" : "")},
-                 {"rows", format_int(c.row_count)},
+                 {"role", role},
                  {"nulls", format_percent(c.null_fraction)},
-                 {"distinct",
-                  c.distinct_estimate ? "≈ " + format_int(*c.distinct_estimate) : kMissing},
+                 {"distinct", distinct},
                  {"mean", num(c.mean)},
                  {"stddev", num(c.stddev)},
                  {"min", minmax(c.min_value)},
@@ -724,27 +676,41 @@ json build_view(const ReportData &d) {
                  {"p50", num(c.p50)},
                  {"p75", num(c.p75)},
                  {"max", minmax(c.max_value)},
-                 {"skewness", format_fixed(c.skewness, 2)}});
-            if (dist.size() >= 16) continue;
+                 {"skewness", key ? std::string(kMissing) : format_fixed(c.skewness, 2)}});
+            // Identifiers get no chart: their histogram says nothing about the data.
+            if (dist.size() >= 16 || key) continue;
             std::string id = "chart-dist-" + std::to_string(dist.size());
-            if (c.histogram) {
+            json entry;
+            if (c.histogram && (role == "date" || role == "timestamp")) {
+                json opt = chart_histogram(c.name, *c.histogram);
+                json labels = json::array();
+                for (size_t i = 0; i + 1 < c.histogram->edges.size(); ++i)
+                    labels.push_back(date_edge(c.histogram->edges[i]));
+                opt["xAxis"]["data"] = labels;
+                entry = charts.add(id, c.name, opt, 240, "rows over time");
+            } else if (c.histogram) {
                 std::string note = "mean " + num(c.mean) + " · median " + num(c.p50);
-                dist.push_back(
-                    charts.add(id, c.name, chart_histogram(c.name, *c.histogram), 240, note));
+                entry = charts.add(id, c.name, chart_histogram(c.name, *c.histogram), 240, note);
             } else if (!c.top_values.empty()) {
-                dist.push_back(charts.add(id, c.name, chart_top_values(c.name, c.top_values), 240,
-                                          "most frequent values"));
+                entry = charts.add(id, c.name, chart_top_values(c.name, c.top_values), 240,
+                                   "most frequent values");
+            } else {
+                continue;
             }
+            entry["role"] = role;
+            entry["column"] = c.name;
+            dist.push_back(entry);
         }
         s["columns"] = cols;
         s["distribution_charts"] = dist;
         s["has_distributions"] = !dist.empty();
         json corr = json::array();
-        if (d.correlation.features.size() >= 2) {
-            int h = std::max(300, 120 + 34 * static_cast<int>(d.correlation.features.size()));
+        CorrelationMatrix m = without_identifiers(d.correlation, d.profile);
+        if (m.features.size() >= 2) {
+            int h = std::max(300, 120 + 34 * static_cast<int>(m.features.size()));
             corr.push_back(charts.add("chart-correlation",
                                       "Correlation of the numeric features (Pearson)",
-                                      chart_correlation(d.correlation), h, "", true));
+                                      chart_correlation(m), h, "", true));
         }
         s["correlation_charts"] = corr;
         s["has_data"] = !d.profile.empty();
@@ -908,10 +874,12 @@ json build_view(const ReportData &d) {
     }
 
     // Navigation and notes.
+    add_explore_views(v, d, charts, unit);
     json nav = json::array({{{"key", "summary"}, {"title", "Summary"}, {"state", "ok"}}});
     for (const auto &st : d.sections)
-        nav.push_back({{"key", st.key}, {"title", st.title}, {"state", to_string(st.state)}});
-    nav.push_back({{"key", "log"}, {"title", "Run log"}, {"state", "ok"}});
+        if (!v.contains(st.key) || v[st.key].value("show", true))
+            nav.push_back({{"key", st.key}, {"title", st.title}, {"state", to_string(st.state)}});
+    nav.push_back({{"key", "appendix"}, {"title", "Appendix"}, {"state", "ok"}});
     v["nav"] = nav;
     json notes = json::array();
     for (const auto &n : d.notes) notes.push_back({{"note", n}});

@@ -1,4 +1,5 @@
 #include "report_data.hpp"
+#include "findings.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -64,6 +65,11 @@ const SectionStatus *ReportData::section(const std::string &key) const {
 
 const std::vector<SectionSpec> &section_specs() {
     static const std::vector<SectionSpec> specs = {
+        {"trends",
+         "Sales over time",
+         {"trends"},
+         {"result_trends", "result_seasonality", "result_heatmap"}},
+        {"breakdowns", "Breakdowns", {"breakdowns"}, {"result_breakdowns", "result_concentration"}},
         {"profile", "Data profile", {"profile"}, {"result_profile", "result_correlation"}},
         {"clustering",
          "Customer clusters",
@@ -80,7 +86,9 @@ const std::vector<std::string> &result_tables() {
     static const std::vector<std::string> tables = {
         "result_profile",       "result_correlation",     "result_customer_features",
         "result_kmeans_scores", "result_clusters",        "result_cluster_profiles",
-        "result_anomalies",     "result_anomaly_summary", "result_rfm"};
+        "result_anomalies",     "result_anomaly_summary", "result_rfm",
+        "result_trends",        "result_seasonality",     "result_heatmap",
+        "result_breakdowns",    "result_concentration"};
     return tables;
 }
 
@@ -231,6 +239,7 @@ std::vector<ProfileColumn> profile_from_rows(const Rows &rows) {
         c.ordinal = rows.integer(r, "ordinal");
         c.data_type = rows.text(r, "data_type");
         c.kind = rows.text(r, "kind");
+        c.role = rows.text(r, "role");
         c.row_count = rows.integer(r, "row_count");
         c.null_count = rows.integer(r, "null_count");
         c.null_fraction = rows.number(r, "null_fraction");
@@ -529,6 +538,7 @@ json to_json(const ReportData &d) {
                            {"ordinal", opt_json(c.ordinal)},
                            {"data_type", opt_json(c.data_type)},
                            {"kind", opt_json(c.kind)},
+                           {"role", opt_json(c.role)},
                            {"row_count", opt_json(c.row_count)},
                            {"null_count", opt_json(c.null_count)},
                            {"null_fraction", opt_json(c.null_fraction)},
@@ -625,6 +635,16 @@ json to_json(const ReportData &d) {
                 {"monetary", opt_json(d.rfm.monetary)},
                 {"segments", segments},
                 {"grid", grid}};
+    j["trends"] = trends_json(d.trends);
+    j["breakdowns"] = breakdowns_json(d.breakdowns);
+    json findings = json::array();
+    std::string unit = d.run.warehouse.is_object() && d.run.warehouse.contains("currency") &&
+                               d.run.warehouse["currency"].is_string()
+                           ? d.run.warehouse["currency"].get<std::string>()
+                           : "";
+    for (const auto &f : key_findings(d, unit))
+        findings.push_back({{"topic", f.topic}, {"text", f.text}, {"anchor", f.anchor}});
+    j["findings"] = findings;
     j["notes"] = d.notes;
     return j;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "db.hpp"
+#include "explore_data.hpp"
 
 namespace dmine::report {
 
@@ -59,7 +60,7 @@ struct TopValue {
 struct ProfileColumn {
     std::string name;
     opt_i ordinal;
-    opt_s data_type, kind, min_value, max_value;
+    opt_s data_type, kind, role, min_value, max_value;
     opt_i row_count, null_count, distinct_estimate;
     opt_d null_fraction, mean, stddev, p25, p50, p75, skewness, kurtosis;
     std::optional<Histogram> histogram;
@@ -171,7 +172,9 @@ struct ReportData {
     Clustering clustering;
     Anomalies anomalies;
     Rfm rfm;
-    std::vector<SectionStatus> sections; // profile, clustering, anomalies, rfm
+    Trends trends;
+    Breakdowns breakdowns;
+    std::vector<SectionStatus> sections; // in section_specs() order
     std::vector<std::string> notes;      // tolerated gaps (missing optional columns, …)
 
     const SectionStatus *section(const std::string &key) const;

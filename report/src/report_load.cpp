@@ -60,6 +60,7 @@ public:
     }
 
     int64_t run_id() const { return run_id_; }
+    const Columns &columns() const { return columns_; }
 
 private:
     Connection &conn_;
@@ -198,9 +199,10 @@ ReportData load_report(Connection &conn, int64_t run_id, const Progress &progres
     L.say("data profile");
     d.profile = profile_from_rows(L.read(
         "result_profile",
-        {"column_name", "ordinal", "data_type", "kind", "row_count", "null_count", "null_fraction",
-         "distinct_estimate", "mean", "stddev", "p25", "p50", "p75", "min_value", "max_value",
-         "skewness", "kurtosis", "top_values", "histogram"},
+        {"column_name", "ordinal",       "data_type",         "kind",      "role",     "row_count",
+         "null_count",  "null_fraction", "distinct_estimate", "mean",      "stddev",   "p25",
+         "p50",         "p75",           "min_value",         "max_value", "skewness", "kurtosis",
+         "top_values",  "histogram"},
         L.has_column("result_profile", "ordinal") ? "ordinal, column_name" : "column_name", notes));
     d.correlation = correlation_from_rows(L.read("result_correlation",
                                                  {"feature_x", "feature_y", "correlation"},
@@ -388,11 +390,20 @@ ReportData load_report(Connection &conn, int64_t run_id, const Progress &progres
         }
     }
 
+    // Sales over time and breakdowns (tables that older databases lack).
+    L.say("trends and breakdowns");
+    d.trends = load_trends(conn, run_id, L.columns(), notes);
+    d.breakdowns = load_breakdowns(conn, run_id, L.columns(), notes);
+
     // Section states.
     auto table_missing = [&L](const std::string &t) { return !L.has_table(t); };
     for (const auto &spec : section_specs()) {
         bool has_rows = false;
-        if (std::string(spec.key) == "profile")
+        if (std::string(spec.key) == "trends")
+            has_rows = !d.trends.empty();
+        else if (std::string(spec.key) == "breakdowns")
+            has_rows = !d.breakdowns.empty();
+        else if (std::string(spec.key) == "profile")
             has_rows = !d.profile.empty();
         else if (std::string(spec.key) == "clustering")
             has_rows = !d.clustering.scores.empty() || !d.clustering.profiles.empty();

@@ -3,7 +3,9 @@
 // tooltips and zoom. Usage:
 //   node browser_check.mjs --node-modules DIR --out DIR REPORT.html:EXPECT [...]
 // EXPECT is a comma list: "complete" (every section has data) or "failed=SECTION" (that section is
-// marked missing with an error), "screenshot=FILE.png" (a viewport-sized picture, e.g. for docs).
+// marked missing with an error), "explore" (the trends and breakdowns sections have their charts),
+// "legacy" (a database without them: the sections are left out), "findings=N" (at least N key
+// findings), "screenshot=FILE.png" (pictures for the docs).
 // Prints one "ok"/"not ok" line per check and a closing "N passed, N failed" line.
 import { createRequire } from "node:module";
 import fs from "node:fs";
@@ -28,7 +30,7 @@ function check(ok, what, detail = "") {
   console.log(`${ok ? "ok" : "not ok"} - ${what}${!ok && detail ? ` (${detail})` : ""}`);
 }
 
-const SECTIONS = ["summary", "profile", "clustering", "anomalies", "rfm", "log"];
+const SECTIONS = ["summary", "profile", "clustering", "anomalies", "rfm", "appendix"];
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dmine-report-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -89,6 +91,54 @@ try {
       check(states[id] === "failed" && /failed|not reached/.test(text) && (await alert.locator("pre").count()) > 0,
             `${name}: section ${id} marked missing with the error shown`, `state ${states[id]}: ${text}`);
     }
+
+    // Key findings: each links to an element of the report that is shown.
+    const findings = await page.evaluate(() => [...document.querySelectorAll("[data-findings] li a")].map((a) => {
+      const id = decodeURIComponent(a.getAttribute("href") || "").replace(/^#/, "");
+      const target = id ? document.getElementById(id) : null;
+      return { id, ok: !!target && target.getClientRects().length > 0, text: a.innerText };
+    }));
+    if (expect.findings) {
+      check(findings.length >= Number(expect.findings), `${name}: ${findings.length} key findings (at least ${expect.findings})`);
+      const broken = findings.filter((f) => !f.ok);
+      check(findings.length > 0 && broken.length === 0, `${name}: every key finding links to its section`,
+            broken.map((f) => `#${f.id}`).join(" "));
+      check(findings.every((f) => !/undefined|NaN|null|(^|[\s(])–([\s).,;]|$)/.test(f.text)), `${name}: the key findings have no gaps`,
+            findings.map((f) => f.text).join(" | "));
+    }
+    if (expect.explore) {
+      for (const id of ["trends", "breakdowns"])
+        check(states[id] === "ok", `${name}: section ${id} present with its results`, `state ${states[id]}`);
+      for (const id of ["chart-trend", "chart-season-month", "chart-season-weekday", "chart-heatmap", "chart-breakdown-0", "chart-pareto"])
+        check((await page.locator(`[data-chart='${id}'][data-drawn='1']`).count()) === 1, `${name}: chart ${id} drawn`);
+      const week = page.locator("button[data-variant='Week']");
+      if (await week.count()) {
+        await week.click();
+        await page.waitForTimeout(300);
+        const n = await page.evaluate(() => window.echarts.getInstanceByDom(document.querySelector("[data-chart='chart-trend']"))
+          .getOption().series[0].data.length);
+        check(n > 30, `${name}: the trend switches to weeks`, `${n} points`);
+        await page.locator("button[data-variant='Month']").click();
+      }
+    }
+    if (expect.legacy)
+      check((await page.locator("section#trends, section#breakdowns").count()) === 0,
+            `${name}: no trends or breakdowns section without their tables`);
+    // Profile: no chart for identifiers, and the table fits the page at 1280 px.
+    if (await page.locator("[data-profile-table]").count()) {
+      const prof = await page.evaluate(() => {
+        const t = document.querySelector("[data-profile-table]");
+        const ids = [...t.querySelectorAll("tr[data-role='identifier']")].map((r) => r.getAttribute("data-column"));
+        const charted = [...document.querySelectorAll("section#profile figure[data-column]")].map((f) => f.getAttribute("data-column"));
+        return { ids, charted: charted.filter((c) => ids.includes(c)), table: t.scrollWidth, box: t.parentElement.clientWidth,
+                 page: document.documentElement.scrollWidth };
+      });
+      check(prof.charted.length === 0, `${name}: no distribution chart for identifier columns (${prof.ids.join(", ")})`, prof.charted.join(", "));
+      check(prof.table <= prof.box + 1 && prof.page <= 1280, `${name}: the profile table fits 1280 px`,
+            `table ${prof.table} px in ${prof.box} px, page ${prof.page} px`);
+    }
+    const lastSection = await page.evaluate(() => [...document.querySelectorAll("main > section")].pop()?.id);
+    check(lastSection === "appendix", `${name}: the appendix comes last`, lastSection);
 
     // Every chart is drawn: a canvas with visible pixels.
     const specCount = await page.evaluate(() => Object.keys(JSON.parse(document.getElementById("dmine-charts").textContent)).length);
@@ -154,14 +204,18 @@ try {
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`# screenshot ${shot}`);
     if (expect.screenshot) {
-      // The top of the report: header, summary and the start of the data profile.
+      // The top of the report: header, key findings and the start of the sales over time.
       await page.screenshot({ path: expect.screenshot, clip: { x: 0, y: 0, width: 1280, height: 1180 }, fullPage: true });
       console.log(`# screenshot ${expect.screenshot}`);
-      // And the clustering section, charts and all (the sticky navigation out of the way).
+      // And whole sections, charts and all (the sticky navigation out of the way).
       await page.addStyleTag({ content: "nav { position: static !important; }" });
-      const clusters = expect.screenshot.replace(/\.png$/, "") + "-clusters.png";
-      await page.locator("section#clustering").screenshot({ path: clusters });
-      console.log(`# screenshot ${clusters}`);
+      for (const id of ["clustering", "trends", "breakdowns", "profile"]) {
+        const s = page.locator(`section#${id}`);
+        if (!(await s.count())) continue;
+        const file = expect.screenshot.replace(/\.png$/, "") + `-${id === "clustering" ? "clusters" : id}.png`;
+        await s.screenshot({ path: file });
+        console.log(`# screenshot ${file}`);
+      }
     }
     await page.close();
   }

@@ -22,6 +22,7 @@ REPORT=${DMINE_REPORT:-$BUILD/report/dmine-report}
 ART=$ROOT/test/artifacts/report
 DB_FIXTURE=dmine_report_e2e
 DB_PIPELINE=dmine_report_e2e_pipeline
+DB_LEGACY=dmine_report_e2e_legacy
 
 passed=0
 failed=0
@@ -54,7 +55,7 @@ fi
 
 cleanup() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB_FIXTURE" -c "DROP DATABASE IF EXISTS $DB_PIPELINE" \
-        >/dev/null 2>&1 || true
+        -c "DROP DATABASE IF EXISTS $DB_LEGACY" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -68,14 +69,16 @@ browser_args=()
 if "$REPORT" -d "$DB_FIXTURE" --out "$ART/fixture-latest.html" --json "$ART/fixture-latest.json" \
         --csv "$ART/csv" 2>"$ART/fixture-latest.log"; then
     ok "report of the latest successful run"
-    browser_args+=("$ART/fixture-latest.html:complete")
+    browser_args+=("$ART/fixture-latest.html:complete,explore,findings=8")
 else
     not_ok "report of the latest successful run: $(tail -1 "$ART/fixture-latest.log")"
 fi
 check "progress on stderr" grep -q "reading the results of run 1" "$ART/fixture-latest.log"
 check "the latest successful run is run 1" grep -q '"run_id": 1,' "$ART/fixture-latest.json"
 check "JSON report data parses" node -e "JSON.parse(require('fs').readFileSync('$ART/fixture-latest.json', 'utf8'))"
-check "one CSV file per table" test "$(ls "$ART/csv"/*.csv | wc -l)" -eq 11
+check "one CSV file per table" test "$(ls "$ART/csv"/*.csv | wc -l)" -eq 16
+check "the JSON has the trends and breakdowns" node -e "const j = JSON.parse(require('fs').readFileSync('$ART/fixture-latest.json', 'utf8'));
+    if (!(j.trends.points.length > 800 && j.breakdowns.rows.length > 400 && j.findings.length >= 8)) process.exit(1)"
 check "CSV of the RFM result has a header and 1,200 customers" \
     test "$(head -1 "$ART/csv/result_rfm.csv" | cut -c1-20)" = "run_id,customer_key," -a "$(wc -l <"$ART/csv/result_rfm.csv")" -eq 1201
 
@@ -86,6 +89,19 @@ else
     not_ok "report of a failed run: $(tail -1 "$ART/fixture-failed-run.log")"
 fi
 check "the failed run's report names the error" grep -q "statement timeout" "$ART/fixture-failed-run.html"
+
+# An older database: no exploration tables, no profile role.
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB_LEGACY" -c "CREATE DATABASE $DB_LEGACY TEMPLATE $DB_FIXTURE" >/dev/null 2>&1
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB_LEGACY" -c "DROP TABLE dmine.result_trends, dmine.result_seasonality,
+    dmine.result_heatmap, dmine.result_breakdowns, dmine.result_concentration" \
+    -c "ALTER TABLE dmine.result_profile DROP COLUMN role" >/dev/null
+if "$REPORT" -q -d "$DB_LEGACY" --out "$ART/fixture-legacy.html" 2>"$ART/fixture-legacy.log"; then
+    ok "report of a database without the exploration tables"
+    browser_args+=("$ART/fixture-legacy.html:complete,legacy,findings=3")
+else
+    not_ok "report of a database without the exploration tables: $(tail -1 "$ART/fixture-legacy.log")"
+fi
+check "the older database's report has no trends section" bash -c "! grep -q 'id=\"trends\"' '$ART/fixture-legacy.html'"
 
 one_line_error() { # one_line_error "what" expected-pattern args...
     local what=$1 pattern=$2; shift 2
@@ -140,11 +156,9 @@ else
     echo "# skipped: the installed dmine has no pipeline (run_mining, create_demo_warehouse)"
 fi
 
-# 4. The browser. The picture for the docs shows the pipeline's report (the fixture's without it).
+# 4. The browser. The pictures for the docs show the fixture's report of run 1.
 if [ -n "${DMINE_REPORT_SCREENSHOT:-}" ] && [ ${#browser_args[@]} -gt 0 ]; then
-    last=$((${#browser_args[@]} - 1))
-    [ -n "${pipeline_report:-}" ] || last=0
-    browser_args[$last]="${browser_args[$last]},screenshot=$DMINE_REPORT_SCREENSHOT"
+    browser_args[0]="${browser_args[0]},screenshot=$DMINE_REPORT_SCREENSHOT"
 fi
 if [ ${#browser_args[@]} -gt 0 ]; then
     out=$(node "$ROOT/report/test/browser_check.mjs" --node-modules "$NODE_DIR/node_modules" --out "$ART" \

@@ -30,7 +30,7 @@ CREATE TABLE dmine.result_profile (
     run_id bigint, column_name text, ordinal int, data_type text, kind text, row_count bigint,
     null_count bigint, null_fraction float8, distinct_estimate bigint, mean float8, stddev float8,
     p25 float8, p50 float8, p75 float8, min_value text, max_value text, skewness float8,
-    kurtosis float8, top_values jsonb, histogram jsonb);
+    kurtosis float8, top_values jsonb, histogram jsonb, role text);
 CREATE TABLE dmine.result_correlation (run_id bigint, feature_x text, feature_y text, correlation float8);
 CREATE TABLE dmine.result_customer_features (
     run_id bigint, customer_key text, recency_days float8, frequency float8, monetary float8,
@@ -49,6 +49,20 @@ CREATE TABLE dmine.result_anomaly_summary (
 CREATE TABLE dmine.result_rfm (
     run_id bigint, customer_key text, recency_days int, frequency bigint, monetary float8,
     r_score int, f_score int, m_score int, fm_score int, segment text);
+-- The exploration tables (trends and breakdowns steps). e2e.sh drops them, and the profile's
+-- role, in a second database to check the report of an older database.
+CREATE TABLE dmine.result_trends (
+    run_id bigint, grain text, period_start date, revenue float8, lines bigint, orders bigint,
+    customers bigint, trend float8);
+CREATE TABLE dmine.result_seasonality (
+    run_id bigint, cycle text, position int, label text, seasonal_index float8, strength float8);
+CREATE TABLE dmine.result_heatmap (run_id bigint, isodow int, hour int, revenue float8, lines bigint);
+CREATE TABLE dmine.result_breakdowns (
+    run_id bigint, dimension text, attribute text, value text, revenue float8, lines bigint,
+    customers bigint, share float8, growth float8, abc_class text, rank int);
+CREATE TABLE dmine.result_concentration (
+    run_id bigint, dimension text, attribute text, items bigint, gini float8, top20_share float8,
+    a_items bigint);
 
 -- A synthetic sales table: 1,200 customers, 60,000 lines in 2024, plus injected oddities.
 SELECT setseed(0.42) AS seed \gset
@@ -74,8 +88,8 @@ UPDATE fx_sales SET hour = extract(hour FROM sold_at)::int;
 
 -- The runs.
 INSERT INTO dmine.runs VALUES
- (1, 'retail', 'full', ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm'],
-  'succeeded', '2025-01-02 03:00:00+00', '2025-01-02 03:01:47.5+00', NULL,
+ (1, 'retail', 'full', ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm', 'trends', 'breakdowns'],
+  'succeeded', '2025-01-02 03:00:00+00', '2025-01-02 03:01:52.5+00', NULL,
   '{"fact_table": "shop.sales", "customer": "customer_id", "occurred_at": "sold_at", "amount": "amount",
     "quantity": "quantity", "line_key": "line_id", "currency": "EUR"}',
   '{"k_min": 2, "k_max": 8, "sample_size": 20000, "contamination": 0.002, "trees": 100, "seed": 42}'),
@@ -251,7 +265,9 @@ FROM (VALUES
   ('cluster_profiles', 4, '2025-01-02 03:00:54.1+00', 1240.0, 4, '{}'),
   ('anomalies', 5, '2025-01-02 03:00:55.4+00', 45820.0, (SELECT count(*) FROM dmine.result_anomalies WHERE run_id = 1),
    '{"trees": 100, "sample_size": 256, "threshold": 0.62}'),
-  ('rfm', 6, '2025-01-02 03:01:41.3+00', 6150.0, (SELECT count(*) FROM dmine.result_rfm WHERE run_id = 1), NULL)
+  ('rfm', 6, '2025-01-02 03:01:41.3+00', 6150.0, (SELECT count(*) FROM dmine.result_rfm WHERE run_id = 1), NULL),
+  ('trends', 7, '2025-01-02 03:01:47.5+00', 2100.0, NULL, '{"grains": ["day", "week", "month"]}'),
+  ('breakdowns', 8, '2025-01-02 03:01:49.6+00', 2900.0, NULL, '{"breakdowns": 3}')
 ) AS s(step, pos, ts, ms, rws, det);
 
 INSERT INTO dmine.run_steps VALUES
@@ -263,5 +279,76 @@ INSERT INTO dmine.run_steps VALUES
  (2, 'cluster_profiles', 4, 'succeeded', '2025-01-03 03:00:19.8+00', '2025-01-03 03:00:21.0+00', 1200, 4, NULL, NULL),
  (2, 'anomalies', 5, 'failed', '2025-01-03 03:00:21.0+00', '2025-01-03 03:00:41.2+00', 20200, NULL,
   'canceling statement due to statement timeout', '{"trees": 50}');
+
+-- Profile roles (run 1 and 2).
+UPDATE dmine.result_profile SET role = CASE column_name
+    WHEN 'line_id' THEN 'identifier' WHEN 'customer_id' THEN 'identifier' WHEN 'sold_at' THEN 'timestamp'
+    WHEN 'category' THEN 'category' WHEN 'store' THEN 'category' ELSE 'measure' END;
+
+-- Sales over time (run 1): two years of days with a planted trend (+8 % a year), monthly
+-- factors (December peak, February low) and weekday factors (Saturday peak, Sunday low).
+SELECT setseed(0.17) AS seed2 \gset
+CREATE TEMP TABLE fx_days AS
+SELECT d::date AS day,
+       3200 * (1 + 0.08 * (d::date - date '2023-01-01') / 365.0) AS base,
+       (ARRAY[0.85, 0.72, 0.9, 0.95, 1.0, 1.02, 0.93, 0.88, 1.0, 1.05, 1.22, 1.48])[extract(month FROM d)::int] AS mf,
+       (ARRAY[0.88, 0.9, 0.95, 1.0, 1.12, 1.38, 0.77])[extract(isodow FROM d)::int] AS wf
+FROM generate_series(date '2023-01-01', date '2024-12-31', interval '1 day') AS d;
+ALTER TABLE fx_days ADD COLUMN revenue float8;
+UPDATE fx_days SET revenue = round((base * mf * wf * (0.9 + 0.2 * random()))::numeric, 2);
+
+INSERT INTO dmine.result_trends
+SELECT 1, g.grain, g.start, sum(revenue), round(sum(revenue) / 20.4)::bigint, round(sum(revenue) / 49)::bigint,
+       round(least(1200, sum(revenue) / 61))::bigint, sum(base * wf)
+FROM fx_days
+CROSS JOIN LATERAL (VALUES ('day', day), ('week', date_trunc('week', day)::date),
+                           ('month', date_trunc('month', day)::date)) AS g(grain, start)
+GROUP BY g.grain, g.start;
+-- The trend of a grain: the planted trend without the seasons (weekday factors average out).
+UPDATE dmine.result_trends t SET trend = x.tr
+FROM (SELECT date_trunc('month', day)::date AS m, avg(base) * 30.4375 AS tr FROM fx_days GROUP BY 1) AS x
+WHERE t.grain = 'month' AND t.period_start = x.m;
+UPDATE dmine.result_trends SET trend = NULL WHERE grain = 'day';
+
+INSERT INTO dmine.result_seasonality
+SELECT 1, 'month', m, trim(to_char(make_date(2024, m, 1), 'Month')), idx / avg(idx) OVER (), 0.86
+FROM (SELECT extract(month FROM day)::int AS m, avg(revenue / base) AS idx FROM fx_days GROUP BY 1) AS s
+UNION ALL
+SELECT 1, 'weekday', w, trim(to_char(date '2024-01-07' + w, 'Day')), idx / avg(idx) OVER (), 0.58
+FROM (SELECT extract(isodow FROM day)::int AS w, avg(revenue / (base * mf)) AS idx FROM fx_days GROUP BY 1) AS s;
+
+INSERT INTO dmine.result_heatmap
+SELECT 1, extract(isodow FROM sold_at)::int, hour, round(sum(amount)::numeric, 2), count(*)
+FROM fx_sales GROUP BY 2, 3;
+
+-- Breakdowns (run 1): by category, by store and by product (400 products with skewed sales).
+CREATE TEMP TABLE fx_lines AS
+SELECT *, 'P' || lpad((1 + floor(400 * power(((line_id * 2654435761::bigint) % 1000003) / 1000003.0, 3.5)))::int::text, 4, '0') AS product
+FROM fx_sales;
+CREATE TEMP TABLE fx_break AS
+SELECT dimension, attribute, value, sum(amount) AS revenue, count(*) AS lines, count(DISTINCT customer_key) AS customers,
+       (sum(amount) FILTER (WHERE sold_at >= '2024-12-01') / 31) / nullif(sum(amount) FILTER (WHERE sold_at >= '2024-11-01' AND sold_at < '2024-12-01') / 30, 0) - 1 AS growth
+FROM fx_lines
+CROSS JOIN LATERAL (VALUES ('product', 'category', category), ('store', 'store', store),
+                           ('product', 'product', product)) AS b(dimension, attribute, value)
+GROUP BY 1, 2, 3;
+INSERT INTO dmine.result_breakdowns
+SELECT 1, dimension, attribute, value, revenue, lines, customers, share, growth,
+       CASE WHEN cum - share < 0.8 THEN 'A' WHEN cum - share < 0.95 THEN 'B' ELSE 'C' END, rank
+FROM (SELECT *, revenue / sum(revenue) OVER w0 AS share,
+             sum(revenue) OVER (w0 ORDER BY revenue DESC, value) / sum(revenue) OVER w0 AS cum,
+             row_number() OVER (w0 ORDER BY revenue DESC, value)::int AS rank
+      FROM fx_break WINDOW w0 AS (PARTITION BY dimension, attribute)) AS x;
+INSERT INTO dmine.result_concentration
+SELECT 1, dimension, attribute, count(*),
+       2 * sum(asc_rank * revenue) / (count(*) * sum(revenue)) - (count(*) + 1)::float8 / count(*),
+       sum(revenue) FILTER (WHERE rank <= ceil(0.2 * n)) / sum(revenue),
+       count(*) FILTER (WHERE abc_class = 'A')
+FROM (SELECT *, count(*) OVER (PARTITION BY dimension, attribute) AS n,
+             row_number() OVER (PARTITION BY dimension, attribute ORDER BY revenue, value) AS asc_rank
+      FROM dmine.result_breakdowns WHERE run_id = 1) AS x
+GROUP BY dimension, attribute;
+UPDATE dmine.run_steps SET rows = (SELECT count(*) FROM dmine.result_trends WHERE run_id = 1) WHERE run_id = 1 AND step = 'trends';
+UPDATE dmine.run_steps SET rows = (SELECT count(*) FROM dmine.result_breakdowns WHERE run_id = 1) WHERE run_id = 1 AND step = 'breakdowns';
 
 ANALYZE;

@@ -143,8 +143,12 @@ TEST(ReportRender, ViewFormatsForPeople) {
 
 TEST(ReportRender, DefaultTemplateMakesOneSelfContainedPage) {
     std::string html = render_html(std::string(default_template()), build_view(sample_report()));
-    for (const char *id : {"summary", "profile", "clustering", "anomalies", "rfm", "log"})
+    for (const char *id : {"summary", "profile", "clustering", "anomalies", "rfm", "appendix"})
         EXPECT_NE(html.find(std::string("<section id=\"") + id + "\""), std::string::npos) << id;
+    // Without exploration results, their sections are left out; the appendix comes last.
+    EXPECT_EQ(html.find("<section id=\"trends\""), std::string::npos);
+    EXPECT_EQ(html.find("<section id=\"breakdowns\""), std::string::npos);
+    EXPECT_GT(html.find("<section id=\"appendix\""), html.find("<section id=\"rfm\""));
     EXPECT_NE(html.find("data-missing=\"anomalies\""), std::string::npos);
     EXPECT_NE(html.find("&lt;b&gt;boom&lt;/b&gt;"), std::string::npos) << "errors are escaped";
     EXPECT_EQ(html.find("<b>boom</b>"), std::string::npos);
@@ -159,6 +163,91 @@ TEST(ReportRender, DefaultTemplateMakesOneSelfContainedPage) {
 TEST(ReportRender, CustomTemplates) {
     json v = build_view(sample_report());
     std::string out = render_html("run {{run.id}}:{{#nav}} {{key}}{{/nav}}", v);
-    EXPECT_EQ(out, "run 3: summary profile clustering anomalies rfm log");
+    EXPECT_EQ(out, "run 3: summary profile clustering anomalies rfm appendix");
     EXPECT_THROW(render_html("{{#open}} never closed", v), Error);
+}
+
+namespace {
+
+ReportData explore_report() {
+    ReportData d = sample_report();
+    for (int m = 1; m <= 3; ++m) {
+        TrendPoint p;
+        p.grain = "month";
+        p.period_start = "2024-0" + std::to_string(m) + "-01";
+        p.revenue = 1000.0 * m;
+        p.trend = 900.0 * m;
+        d.trends.points.push_back(p);
+        p.grain = "week";
+        d.trends.points.push_back(p);
+    }
+    d.trends.seasonality = {{"weekday", 1, "Monday", 0.8, 0.5},
+                            {"weekday", 6, "Saturday", 1.2, 0.5}};
+    d.trends.heatmap = {{6, 11, 300.0, 12}, {1, 9, 100.0, 4}};
+    for (int i = 0; i < 10; ++i) {
+        BreakdownRow r;
+        r.dimension = "product";
+        r.attribute = "family";
+        r.value = "F" + std::to_string(i);
+        r.revenue = 1000.0 / (i + 1);
+        r.abc_class = i < 3 ? "A" : i < 6 ? "B" : "C";
+        r.rank = i + 1;
+        d.breakdowns.rows.push_back(r);
+    }
+    d.breakdowns.concentration = {{"product", "family", 10, 3, 0.45, 0.5}};
+    ProfileColumn id;
+    id.name = "line_id";
+    id.role = "identifier";
+    id.mean = 5;
+    id.histogram = Histogram{{0, 10, 20}, {5, 7}};
+    d.profile.push_back(id);
+    d.sections.clear();
+    for (const auto &spec : section_specs())
+        d.sections.push_back(
+            section_status(spec, d.run, d.steps, std::string(spec.key) != "anomalies", false));
+    return d;
+}
+
+} // namespace
+
+TEST(ReportRender, ExploreSectionsAndFindings) {
+    ReportData d = explore_report();
+    json v = build_view(d);
+    EXPECT_TRUE(v["trends"]["show"].get<bool>());
+    EXPECT_TRUE(v["breakdowns"]["show"].get<bool>());
+    EXPECT_TRUE(v["has_findings"].get<bool>());
+    json charts = json::parse(v["charts_json"].get<std::string>());
+    for (const char *id : {"chart-trend", "chart-season-weekday", "chart-heatmap",
+                           "chart-breakdown-0", "chart-pareto"})
+        EXPECT_TRUE(charts.contains(id)) << id;
+    // The trend: revenue and a dashed trend; weeks ride along for the switch.
+    const json &t = charts["chart-trend"];
+    EXPECT_EQ(t["series"].size(), 2u);
+    EXPECT_EQ(t["series"][1]["lineStyle"]["type"], "dashed");
+    ASSERT_EQ(t["dmineVariants"].size(), 2u);
+    EXPECT_EQ(t["dmineVariants"][0]["name"], "Month");
+    EXPECT_EQ(t["dmineVariants"][1]["name"], "Week");
+    // Pareto: the 80 % line, A/B/C areas, a curve from 0 to 100 %.
+    const json &p = charts["chart-pareto"];
+    EXPECT_EQ(p["series"][0]["markLine"]["data"][0]["yAxis"], 80);
+    EXPECT_EQ(p["series"][0]["markArea"]["data"].size(), 3u);
+    EXPECT_EQ(p["series"][0]["data"].back()[1], 100.0);
+    // Class A bars in the class colour.
+    EXPECT_EQ(charts["chart-breakdown-0"]["series"][0]["data"].back()["itemStyle"]["color"],
+              "#4e79a7");
+    // No distribution chart for the identifier; its moments are not shown.
+    for (const auto &c : v["profile"]["distribution_charts"]) EXPECT_NE(c["column"], "line_id");
+    EXPECT_EQ(v["profile"]["columns"].back()["role"], "identifier");
+    EXPECT_EQ(v["profile"]["columns"].back()["mean"], kMissing);
+    std::string html = render_html(std::string(default_template()), v);
+    size_t findings = html.find("data-findings"), trends = html.find("<section id=\"trends\"");
+    EXPECT_NE(findings, std::string::npos);
+    EXPECT_LT(findings, trends);
+    EXPECT_LT(trends, html.find("<section id=\"breakdowns\""));
+    EXPECT_NE(html.find("id=\"breakdowns-concentration\""), std::string::npos);
+    EXPECT_NE(html.find("id=\"trends-seasonality\""), std::string::npos);
+    json j = to_json(d);
+    EXPECT_EQ(j["trends"]["points"].size(), 6u);
+    EXPECT_EQ(j["breakdowns"]["concentration"][0]["gini"], 0.45);
+    EXPECT_FALSE(j["findings"].empty());
 }
