@@ -17,7 +17,8 @@ bool has_column(const DmineColumns &cols, const std::string &t, const std::strin
 // no rows when the table does not exist or has no run_id.
 Rows read_table(Connection &conn, int64_t run_id, const DmineColumns &cols,
                 const std::string &table, const std::vector<std::string> &wanted,
-                const std::string &order_by, std::vector<std::string> *notes) {
+                const std::string &order_by, std::vector<std::string> *notes,
+                const std::string &filter = "") {
     if (!has_column(cols, table, "run_id")) return Rows();
     std::string list;
     for (const auto &c : wanted) {
@@ -30,7 +31,8 @@ Rows read_table(Connection &conn, int64_t run_id, const DmineColumns &cols,
         }
     }
     return conn.query("SELECT " + list + " FROM dmine." + quote_ident(table) +
-                          " WHERE run_id = $1 ORDER BY " + order_by,
+                          " WHERE run_id = $1" + (filter.empty() ? "" : " AND " + filter) +
+                          " ORDER BY " + order_by,
                       {std::to_string(run_id)});
 }
 
@@ -195,9 +197,12 @@ Trends load_trends(Connection &conn, int64_t run_id, const DmineColumns &cols,
         read_table(conn, run_id, cols, "result_trends",
                    {"grain", "period_start", "revenue", "lines", "orders", "customers", "trend"},
                    "grain, period_start", notes));
-    t.seasonality = seasonality_from_rows(read_table(
-        conn, run_id, cols, "result_seasonality",
-        {"cycle", "position", "label", "seasonal_index", "strength"}, "cycle, position", notes));
+    // The pipeline keeps indices of several measures; the report shows those of revenue.
+    const bool by_measure = has_column(cols, "result_seasonality", "measure");
+    t.seasonality = seasonality_from_rows(
+        read_table(conn, run_id, cols, "result_seasonality",
+                   {"cycle", "position", "label", "seasonal_index", "strength"}, "cycle, position",
+                   notes, by_measure ? "measure = 'revenue'" : ""));
     t.heatmap = heatmap_from_rows(read_table(conn, run_id, cols, "result_heatmap",
                                              {"isodow", "hour", "revenue", "lines"}, "isodow, hour",
                                              notes));

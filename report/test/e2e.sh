@@ -144,7 +144,7 @@ if [ "$has_pipeline" = t ]; then
         ok "the pipeline mined the demo warehouse"
         if "$REPORT" -d "$DB_PIPELINE" --out "$ART/pipeline.html" --json "$ART/pipeline.json" 2>>"$ART/pipeline.log"; then
             ok "report of the pipeline's run"
-            browser_args+=("$ART/pipeline.html:complete")
+            browser_args+=("$ART/pipeline.html:complete,explore,findings=5")
             pipeline_report=1
         else
             not_ok "report of the pipeline's run: $(tail -1 "$ART/pipeline.log")"
