@@ -16,9 +16,8 @@ SELECT plan(62);
 
 SELECT dblink_connect('runner', :'conn') \g /dev/null
 SELECT dblink_connect('blocker', :'conn') \g /dev/null
-SELECT dblink_connect('other', :'conn') \g /dev/null
-
 -- Poll (fresh snapshot each time) until a condition holds.
+SELECT dblink_connect('other', :'conn') \g /dev/null
 CREATE FUNCTION pg_temp.wait_for(condition text, seconds float8 DEFAULT 60) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -35,9 +34,8 @@ END
 $$;
 
 -- A small demo warehouse (committed by the other session).
-SELECT * FROM dblink('runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_demo', scale => 0.02)$$) AS t(n bigint) \g /dev/null
-
 -- 1. A full run ----------------------------------------------------------------------------------
+SELECT * FROM dblink('runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_demo', scale => 0.02)$$) AS t(n bigint) \g /dev/null
 SELECT run_id AS full_run FROM dblink('runner', $$CALL dmine.run_mining('tap_demo')$$) AS t(run_id bigint) \gset
 SELECT results_eq(format('SELECT config_name, mode, status, error FROM runs WHERE run_id = %s', :full_run),
                   $$VALUES ('tap_demo', 'full', 'succeeded', NULL::text)$$, 'full run: succeeded');

@@ -37,7 +37,9 @@ SELECT results_eq($$SELECT s.step, s.status, s.details->'skipped' FROM run_steps
                   $$VALUES ('profile', 'succeeded', '{"correlation_lines": 31}'::jsonb),
                            ('features', 'succeeded', '{"lines": 0, "missing": {"time": 0, "amount": 1, "order_key": 0, "customer_key": 0}, "customers": 0}'),
                            ('clustering', 'succeeded', '{"customers": 1}'), ('cluster_profiles', 'succeeded', NULL),
-                           ('anomalies', 'succeeded', '{"lines": 31}'), ('rfm', 'succeeded', NULL)$$,
+                           ('anomalies', 'succeeded', '{"lines": 31}'), ('rfm', 'succeeded', NULL),
+                           ('trends', 'succeeded', '{"time": 0, "amount": 1}'),
+                           ('breakdowns', 'succeeded', '"see the trends step"')$$,
                   '... each step records what it skipped in run_steps.details');
 
 CREATE SCHEMA tap_bad;

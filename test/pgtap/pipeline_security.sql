@@ -51,10 +51,10 @@ SELECT * FROM dblink('runner', $$SELECT count(*) FROM dmine.create_demo_warehous
 SELECT dblink_exec('runner', $$CREATE VIEW tap_sec.slow_lines AS SELECT s.* FROM tap_sec.sales_lines s
                               WHERE (SELECT pg_catalog.pg_sleep(1)::text) IS NOT NULL$$) \g /dev/null
 SELECT * FROM dblink('runner', $$SELECT dmine.configure_mining('tap_sec_slow', 'tap_sec.slow_lines', 'customer_id',
-                                 'order_id', 'sold_at', 'amount')::text$$) AS t(x text) \g /dev/null
-
 -- 3. Advisory locks taken by a role without pipeline privileges block nothing -------------------------
-SELECT dblink_exec('runner', 'DROP ROLE IF EXISTS tap_sec_evil') \g /dev/null  -- left by an interrupted test run
+                                 'order_id', 'sold_at', 'amount')::text$$) AS t(x text) \g /dev/null
+-- left by an interrupted test run
+SELECT dblink_exec('runner', 'DROP ROLE IF EXISTS tap_sec_evil') \g /dev/null
 SELECT dblink_exec('runner', 'CREATE ROLE tap_sec_evil LOGIN') \g /dev/null
 SELECT dblink_connect('evil', :'conn0' || ' user=tap_sec_evil') \g /dev/null
 SELECT dblink_connect('evil2', :'conn0' || ' user=tap_sec_evil') \g /dev/null
@@ -84,9 +84,8 @@ FROM dblink('other', $$CALL dmine.run_mining('tap_sec', steps => '{rfm}')$$) AS 
 SELECT throws_ok($$SELECT * FROM dblink('evil2', 'UPDATE dmine.run_claims SET holder_pid = 1') AS t(x text)$$,
                  '42501', NULL, 'that role cannot touch the claims');
 SELECT dblink_disconnect('evil') \g /dev/null
-SELECT dblink_disconnect('evil2') \g /dev/null
-
 -- 4. A hostile schema first on the search_path ----------------------------------------------------------
+SELECT dblink_disconnect('evil2') \g /dev/null
 -- Functions and operators shadowing the pg_catalog ones dmine's routines use; each call counts.
 SELECT dblink_exec('runner', $d$
 DO $$
@@ -155,8 +154,8 @@ SELECT is(fact_table, 'tap_sec.sales_lines', 'configure_mining resolves the fact
 FROM mining_config WHERE config_name = 'tap_sec_path2';
 SELECT is(calls, 0::bigint, 'no dmine routine called a function or operator of the hostile schema')
 FROM dblink('runner', $$SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM tap_sec_evil.calls$$) AS t(calls bigint);
-SELECT dblink_exec('runner', 'RESET search_path') \g /dev/null
 -- Every SQL and PL/pgSQL routine pins search_path, except the two whose bodies do it themselves.
+SELECT dblink_exec('runner', 'RESET search_path') \g /dev/null
 SELECT is_empty($$SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                   WHERE p.pronamespace = 'dmine'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
                     AND NOT p.proname = ANY (ARRAY['run_mining', 'configure_mining'])

@@ -18,8 +18,8 @@ SELECT format('host=%s port=%s dbname=%s user=%s',
               COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
               current_setting('port'), current_database(), current_user) AS conn \gset
 SELECT dblink_connect('wh_runner', :'conn') \g /dev/null
-SELECT * FROM dblink('wh_runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_wh', scale => 0.05)$$) AS t(n bigint) \g /dev/null
 -- Region is a level further (depots -> regions): declared through a view.
+SELECT * FROM dblink('wh_runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_wh', scale => 0.05)$$) AS t(n bigint) \g /dev/null
 SELECT dblink_exec('wh_runner', $$CREATE VIEW tap_wh.depot_regions AS
     SELECT d.depot_id, r.region_name FROM tap_wh.depots d JOIN tap_wh.regions r USING (region_id)$$) \g /dev/null
 BEGIN;
