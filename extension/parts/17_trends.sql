@@ -11,44 +11,13 @@ AS 'MODULE_PATHNAME', 'dm_decompose' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION dm_decompose(float8[], int, int) IS
     'multiplicative seasonal decomposition of consecutive values (first at season position first_position of period): trend (centred moving average over one season of the seasonally adjusted series), seasonal indices (median detrended ratio, mean 1), strength F_s = max(0, 1 - Var(R)/Var(S+R)), Theil-Sen slope per step';
 
--- A user-named column of rel: checks it exists and has a type of kind 'any', 'numeric',
--- 'integer' or 'time' (date, timestamp, timestamptz, an integer or text yyyymmdd / ISO date key).
--- Returns the column's type.
+-- A user-named column of rel, checked by dm_mapping_column (kinds 'any', 'numeric', 'integer',
+-- 'time'), as a type.
 CREATE FUNCTION dm_explore_column(rel regclass, column_name text, role text, kind text DEFAULT 'any')
 RETURNS regtype
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE  -- not sql: dm_mapping_column is created later in the install script
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    type_oid regtype;
-    category "char";
-BEGIN
-    IF column_name IS NULL OR column_name = '' THEN
-        RAISE EXCEPTION 'no column given for the % of %', role, rel USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    SELECT a.atttypid, t.typcategory INTO type_oid, category
-    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-    WHERE a.attrelid = rel AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'column "%" (the %) does not exist in %', column_name, role, rel
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'Column names are case-sensitive identifiers: give them as they are stored, without quotes.';
-    END IF;
-    IF (kind = 'numeric' AND (category <> 'N' OR type_oid = 'money'::regtype))
-       OR (kind = 'integer' AND type_oid NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype))
-       OR (kind = 'time' AND type_oid NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
-                                              'smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
-                                              'numeric'::regtype, 'text'::regtype, 'varchar'::regtype,
-                                              'bpchar'::regtype)) THEN
-        RAISE EXCEPTION 'column "%" of % (the %) has type %, % is needed', column_name, rel, role, type_oid,
-                        CASE kind WHEN 'numeric' THEN 'a number type'
-                                  WHEN 'integer' THEN 'an integer type'
-                                  ELSE 'a date, timestamp, timestamptz, or an integer or text yyyymmdd date key' END
-            USING ERRCODE = 'datatype_mismatch';
-    END IF;
-    RETURN type_oid;
-END
-$$;
+AS $$ BEGIN RETURN @extschema@.dm_mapping_column(rel, column_name, role, kind)::regtype; END $$;
 COMMENT ON FUNCTION dm_explore_column(regclass, text, text, text) IS
     'checks that a column named by the user exists in rel (42703 otherwise) and has the kind of type needed (42804 otherwise): any, numeric, integer, or time (date, timestamp[tz], integer or text yyyymmdd key)';
 

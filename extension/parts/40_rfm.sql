@@ -98,8 +98,10 @@ $$;
 COMMENT ON FUNCTION dm_rfm_score(bigint, bigint) IS
     'RFM quintile score 1..5 = 1 + floor(5 * strictly_worse / total); equal values share the rank, hence the score';
 
--- The relation and column checks used by dm_rfm and the mining pipeline. kind: 'any',
--- 'numeric' (a number type) or 'temporal' (date, timestamp, timestamptz). Returns the column's type.
+-- The relation and column checks used by dm_rfm, the exploration functions and the mining
+-- pipeline. kind: 'any', 'numeric' (a number type), 'integer', 'temporal' (date, timestamp,
+-- timestamptz) or 'time' (temporal, or an integer or text yyyymmdd / ISO date key). Returns the
+-- column's type.
 CREATE FUNCTION dm_mapping_column(rel regclass, column_name text, role text, kind text DEFAULT 'any')
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -129,12 +131,23 @@ BEGIN
         RAISE EXCEPTION 'column "%" of % (the %) has type %, a date, timestamp or timestamptz is needed',
                         column_name, rel, role, format_type(type_oid, NULL)
             USING ERRCODE = 'datatype_mismatch';
+    ELSIF kind = 'integer' AND type_oid NOT IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) THEN
+        RAISE EXCEPTION 'column "%" of % (the %) has type %, an integer type is needed',
+                        column_name, rel, role, format_type(type_oid, NULL)
+            USING ERRCODE = 'datatype_mismatch';
+    ELSIF kind = 'time' AND type_oid NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
+                                             'smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                                             'numeric'::regtype, 'text'::regtype, 'varchar'::regtype,
+                                             'bpchar'::regtype) THEN
+        RAISE EXCEPTION 'column "%" of % (the %) has type %, a date, timestamp, timestamptz, or an integer or text yyyymmdd date key is needed',
+                        column_name, rel, role, format_type(type_oid, NULL)
+            USING ERRCODE = 'datatype_mismatch';
     END IF;
     RETURN format_type(type_oid, NULL);
 END
 $$;
 COMMENT ON FUNCTION dm_mapping_column(regclass, text, text, text) IS
-    'checks that a mapped column exists (and is a number or a date/time when kind says so) and returns its type; errors name the column, its role and the table';
+    'checks that a mapped column exists (and is a number, an integer, a date/time or a date key when kind says so) and returns its type; errors name the column, its role and the table';
 
 -- The relation named by text, or a clear error naming it.
 CREATE FUNCTION dm_mapping_relation(relation_name text, role text DEFAULT 'fact table') RETURNS regclass
