@@ -6,8 +6,8 @@
 #pragma once
 
 #include "boundary.hpp"
-#include "bytes.hpp"
-#include "errors.hpp"
+#include "core/bytes.hpp"
+#include "core/errors.hpp"
 #include "state_memory.hpp"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // float8[] arguments and results.
 #include "arrays.hpp"
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 #include <cmath>
 #include <string>

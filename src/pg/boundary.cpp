@@ -1,8 +1,8 @@
 // The error boundary: exceptions become PostgreSQL errors after the C++ frames are gone.
 #include "boundary.hpp"
 
-#include "errors.hpp"
-#include "interrupt.hpp"
+#include "core/errors.hpp"
+#include "core/interrupt.hpp"
 #include "state_memory.hpp"
 
 #include <cstdio>

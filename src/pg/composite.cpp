@@ -1,7 +1,7 @@
 // Composite results.
 #include "composite.hpp"
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

@@ -1,7 +1,7 @@
 // dm_corr and dm_cov: Pearson correlation and covariance matrices of feature vectors.
 #include "agg_state.hpp"
 #include "arrays.hpp"
-#include "comoments.hpp"
+#include "sketch/comoments.hpp"
 
 #include <string>
 

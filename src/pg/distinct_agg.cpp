@@ -1,7 +1,7 @@
 // dm_approx_distinct(anyelement): HyperLogLog estimate of the number of distinct values.
 #include "agg_state.hpp"
-#include "hyperloglog.hpp"
-#include "rng.hpp"
+#include "sketch/hyperloglog.hpp"
+#include "core/rng.hpp"
 
 extern "C" {
 #include "utils/typcache.h"

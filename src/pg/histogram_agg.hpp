@@ -2,7 +2,7 @@
 #pragma once
 
 #include "boundary.hpp"
-#include "histogram.hpp"
+#include "sketch/histogram.hpp"
 
 namespace dmine::pg {
 

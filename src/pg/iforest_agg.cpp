@@ -1,9 +1,9 @@
 // dm_iforest: one scan into a bounded, mergeable sample pool; the trees grow in the final step.
 #include "agg_state.hpp"
 #include "arrays.hpp"
-#include "iforest_fit.hpp"
-#include "iforest_options.hpp"
-#include "iforest_sample.hpp"
+#include "iforest/iforest_fit.hpp"
+#include "iforest/iforest_options.hpp"
+#include "iforest/iforest_sample.hpp"
 
 extern "C" {
 #include "access/parallel.h"

@@ -1,9 +1,9 @@
 // Using an Isolation Forest row by row: scores, anomaly flags, explanations, JSON summary.
 #include "agg_state.hpp"
 #include "arrays.hpp"
-#include "iforest_explain.hpp"
-#include "iforest_model.hpp"
-#include "iforest_sample.hpp"
+#include "iforest/iforest_explain.hpp"
+#include "iforest/iforest_model.hpp"
+#include "iforest/iforest_sample.hpp"
 #include "model_cache.hpp"
 
 extern "C" {

@@ -1,6 +1,6 @@
 // The dmine.iforest_model type: JSON text input/output, sealed binary receive/send.
 #include "agg_state.hpp"
-#include "iforest_model.hpp"
+#include "iforest/iforest_model.hpp"
 #include "model_cache.hpp"
 
 extern "C" {

@@ -1,9 +1,9 @@
 // dm_kmeans and dm_kmeans_auto: one scan into a bounded point sample, the fit in the final step.
 #include "agg_state.hpp"
 #include "arrays.hpp"
-#include "kmeans_options.hpp"
-#include "kmeans_sample.hpp"
-#include "kmeans_train.hpp"
+#include "kmeans/kmeans_options.hpp"
+#include "kmeans/kmeans_sample.hpp"
+#include "kmeans/kmeans_train.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 // Using a K-Means model row by row: assignment, distances, centroids, JSON view.
 #include "agg_state.hpp"
 #include "arrays.hpp"
-#include "kmeans_model.hpp"
+#include "kmeans/kmeans_model.hpp"
 #include "model_cache.hpp"
 
 extern "C" {

@@ -1,7 +1,7 @@
 // dm_kmeans_refine(model, features): one exact Lloyd pass over every row, combinable.
 #include "agg_state.hpp"
 #include "arrays.hpp"
-#include "kmeans_refine.hpp"
+#include "kmeans/kmeans_refine.hpp"
 #include "model_cache.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // The dmine.kmeans_model type: JSON text input/output, sealed binary receive/send.
 #include "agg_state.hpp"
-#include "kmeans_model.hpp"
+#include "kmeans/kmeans_model.hpp"
 #include "model_cache.hpp"
 
 extern "C" {

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "boundary.hpp"
-#include "model_format.hpp"
+#include "core/model_format.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -1,7 +1,7 @@
 // State memory hooks: palloc in the current state context, failures as std::bad_alloc.
 #include "state_memory.hpp"
 
-#include "state_alloc.hpp"
+#include "core/state_alloc.hpp"
 
 namespace dmine::pg {
 

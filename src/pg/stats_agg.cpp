@@ -3,8 +3,8 @@
 #include "arrays.hpp"
 #include "composite.hpp"
 #include "histogram_agg.hpp"
-#include "histogram.hpp"
-#include "value_summary.hpp"
+#include "sketch/histogram.hpp"
+#include "sketch/value_summary.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 // dm_decompose(y, period, first_position): seasonal decomposition of a regular series.
 #include "arrays.hpp"
 #include "composite.hpp"
-#include "errors.hpp"
+#include "core/errors.hpp"
 #include "trends/decompose.hpp"
 
 #include <cmath>

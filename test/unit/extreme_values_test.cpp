@@ -1,14 +1,14 @@
 // Finite values near the ends of the double range (±1e308, ±1e160, denormals): every kernel
 // gives representable answers, and every fitted model and state reads back.
-#include "comoments.hpp"
-#include "histogram.hpp"
+#include "sketch/comoments.hpp"
+#include "sketch/histogram.hpp"
 #include "iforest_test_util.hpp"
-#include "kll.hpp"
-#include "kmeans_refine.hpp"
+#include "sketch/kll.hpp"
+#include "kmeans/kmeans_refine.hpp"
 #include "kmeans_test_data.hpp"
-#include "kmeans_train.hpp"
-#include "moments.hpp"
-#include "value_summary.hpp"
+#include "kmeans/kmeans_train.hpp"
+#include "sketch/moments.hpp"
+#include "sketch/value_summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // Helpers for the hostile-input tests: outcome checks, textual JSON mutations, resealing.
 #pragma once
 
-#include "errors.hpp"
-#include "model_format.hpp"
+#include "core/errors.hpp"
+#include "core/model_format.hpp"
 
 #include <gtest/gtest.h>
 

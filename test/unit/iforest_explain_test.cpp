@@ -1,7 +1,7 @@
 // Isolation Forest explanations: planted anomalies in generated sales lines.
-#include "iforest_explain.hpp"
+#include "iforest/iforest_explain.hpp"
 #include "iforest_test_util.hpp"
-#include "rng.hpp"
+#include "core/rng.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Hostile iforest_model values and options: mutated text and binary (checksums recomputed) are
 // either rejected with the type's error or fully usable; trees must really be trees.
-#include "bytes.hpp"
+#include "core/bytes.hpp"
 #include "hostile_test_util.hpp"
-#include "iforest_explain.hpp"
-#include "iforest_options.hpp"
+#include "iforest/iforest_explain.hpp"
+#include "iforest/iforest_options.hpp"
 #include "iforest_test_util.hpp"
 
 #include <gtest/gtest.h>

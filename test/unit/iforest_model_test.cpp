@@ -1,8 +1,8 @@
 // Isolation Forest model: path lengths, scores, thresholds, binary and JSON forms.
 #include "iforest_test_util.hpp"
-#include "interrupt.hpp"
-#include "model_format.hpp"
-#include "rng.hpp"
+#include "core/interrupt.hpp"
+#include "core/model_format.hpp"
+#include "core/rng.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

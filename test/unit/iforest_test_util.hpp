@@ -1,8 +1,8 @@
 // Helpers for the Isolation Forest tests: reference data, fitting a matrix, AUC.
 #pragma once
 
-#include "iforest_fit.hpp"
-#include "iforest_sample.hpp"
+#include "iforest/iforest_fit.hpp"
+#include "iforest/iforest_sample.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // Bounded JSON parsing of user input: depth limit, duplicate keys, numbers out of range.
-#include "json_input.hpp"
+#include "core/json_input.hpp"
 
 #include "hostile_test_util.hpp"
 

@@ -1,7 +1,7 @@
 // Seeding, Lloyd with Hamerly's bounds, restarts and swaps, silhouette.
-#include "interrupt.hpp"
-#include "kmeans_fit.hpp"
-#include "kmeans_silhouette.hpp"
+#include "core/interrupt.hpp"
+#include "kmeans/kmeans_fit.hpp"
+#include "kmeans/kmeans_silhouette.hpp"
 #include "kmeans_test_data.hpp"
 
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
 // Hostile kmeans_model values: mutated text and binary (checksums recomputed, so the payload
 // validator itself is exercised) are either rejected with the type's error or fully usable.
 #include "hostile_test_util.hpp"
-#include "kmeans_model.hpp"
-#include "kmeans_options.hpp"
+#include "kmeans/kmeans_model.hpp"
+#include "kmeans/kmeans_options.hpp"
 #include "kmeans_test_data.hpp"
-#include "kmeans_train.hpp"
+#include "kmeans/kmeans_train.hpp"
 
 #include <gtest/gtest.h>
 

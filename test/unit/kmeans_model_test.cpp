@@ -1,9 +1,9 @@
 // The model's binary and text forms: exact round trips, and clear errors for bad values.
-#include "kmeans_model.hpp"
-#include "kmeans_options.hpp"
+#include "kmeans/kmeans_model.hpp"
+#include "kmeans/kmeans_options.hpp"
 #include "kmeans_test_data.hpp"
-#include "kmeans_train.hpp"
-#include "model_format.hpp"
+#include "kmeans/kmeans_train.hpp"
+#include "core/model_format.hpp"
 
 #include <gtest/gtest.h>
 

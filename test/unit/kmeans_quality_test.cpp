@@ -1,7 +1,7 @@
 // K-Means quality against the clustering benchmark: scikit-learn's best SSE and centroid index.
-#include "kmeans_model.hpp"
+#include "kmeans/kmeans_model.hpp"
 #include "kmeans_test_data.hpp"
-#include "kmeans_train.hpp"
+#include "kmeans/kmeans_train.hpp"
 
 #include <gtest/gtest.h>
 

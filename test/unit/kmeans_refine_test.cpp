@@ -1,7 +1,7 @@
 // The exact refinement pass: one Lloyd step over every row, mergeable.
-#include "kmeans_refine.hpp"
+#include "kmeans/kmeans_refine.hpp"
 #include "kmeans_test_data.hpp"
-#include "kmeans_train.hpp"
+#include "kmeans/kmeans_train.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The bounded point store: exact below the budget, a uniform mergeable sample beyond it.
-#include "errors.hpp"
-#include "kmeans_sample.hpp"
+#include "core/errors.hpp"
+#include "kmeans/kmeans_sample.hpp"
 
 #include <gtest/gtest.h>
 

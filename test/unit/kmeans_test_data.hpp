@@ -1,7 +1,7 @@
 // Reference data for the K-Means tests: the clustering benchmark sets beside the checkout.
 #pragma once
 
-#include "kmeans_sample.hpp"
+#include "kmeans/kmeans_sample.hpp"
 
 #include <cmath>
 #include <cstdio>

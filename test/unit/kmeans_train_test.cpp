@@ -1,6 +1,6 @@
 // Training from a point store: errors, scaling, sampling, automatic k.
 #include "kmeans_test_data.hpp"
-#include "kmeans_train.hpp"
+#include "kmeans/kmeans_train.hpp"
 
 #include <gtest/gtest.h>
 

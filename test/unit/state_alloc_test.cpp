@@ -1,12 +1,12 @@
 // State memory: every container of an aggregate state allocates through the hooks.
-#include "comoments.hpp"
-#include "histogram.hpp"
-#include "iforest_sample.hpp"
-#include "kmeans_refine.hpp"
-#include "kmeans_sample.hpp"
-#include "state_alloc.hpp"
-#include "state_matrix.hpp"
-#include "value_summary.hpp"
+#include "sketch/comoments.hpp"
+#include "sketch/histogram.hpp"
+#include "iforest/iforest_sample.hpp"
+#include "kmeans/kmeans_refine.hpp"
+#include "kmeans/kmeans_sample.hpp"
+#include "core/state_alloc.hpp"
+#include "core/state_matrix.hpp"
+#include "sketch/value_summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
 // Kernels of exploratory statistics: moments, quantile sketch, co-moments, distinct counts.
-#include "comoments.hpp"
-#include "histogram.hpp"
-#include "hyperloglog.hpp"
-#include "kll.hpp"
-#include "moments.hpp"
-#include "rng.hpp"
-#include "value_summary.hpp"
+#include "sketch/comoments.hpp"
+#include "sketch/histogram.hpp"
+#include "sketch/hyperloglog.hpp"
+#include "sketch/kll.hpp"
+#include "sketch/moments.hpp"
+#include "core/rng.hpp"
+#include "sketch/value_summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Seasonal decomposition kernel: planted seasons and trends are recovered, edge cases are defined.
-#include "errors.hpp"
+#include "core/errors.hpp"
 #include "trends/decompose.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Seasonal decomposition: see decompose.hpp.
 #include "trends/decompose.hpp"
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
