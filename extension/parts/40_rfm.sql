@@ -98,6 +98,35 @@ $$;
 COMMENT ON FUNCTION dm_rfm_score(bigint, bigint) IS
     'RFM quintile score 1..5 = 1 + floor(5 * strictly_worse / total); equal values share the rank, hence the score';
 
+-- The error for a mapped column not found: a name given as a quoted SQL identifier ('"cust_sk"')
+-- is shown as given, and the hint names the column meant (same name but for case or quotes) or
+-- lists the table's columns.
+CREATE FUNCTION dm_mapping_column_missing(rel regclass, column_name text, role text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    bare text := CASE WHEN column_name ~ '^".+"$' THEN replace(substr(column_name, 2, length(column_name) - 2), '""', '"')
+                      ELSE column_name END;
+    meant text;
+    columns text;
+BEGIN
+    SELECT a.attname INTO meant FROM pg_attribute a
+    WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname) = lower(bare)
+    ORDER BY a.attname = bare DESC, a.attnum LIMIT 1;
+    SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY a.attnum) INTO columns
+    FROM (SELECT * FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 30) a;
+    RAISE EXCEPTION 'column % (the %) does not exist in %',
+                    CASE WHEN strpos(column_name, '"') > 0 THEN quote_literal(column_name) ELSE '"' || column_name || '"' END, role, rel
+        USING ERRCODE = 'undefined_column',
+              HINT = CASE WHEN meant IS NOT NULL
+                          THEN format('Column names are given as stored (case-sensitive), without double quotes: %s.', quote_literal(meant))
+                          ELSE format('The columns of %s: %s.', rel, COALESCE(columns, 'none')) END;
+END
+$$;
+COMMENT ON FUNCTION dm_mapping_column_missing(regclass, text, text) IS
+    'pipeline internal: raises the error for a mapped column that does not exist, with the column meant or the table''s columns as hint';
+
 -- The relation and column checks used by dm_rfm, the exploration functions and the mining
 -- pipeline. kind: 'any', 'numeric' (a number type), 'integer', 'temporal' (date, timestamp,
 -- timestamptz) or 'time' (temporal, or an integer or text yyyymmdd / ISO date key). Returns the
@@ -119,9 +148,7 @@ BEGIN
     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
     WHERE a.attrelid = rel AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'column "%" (the %) does not exist in %', column_name, role, rel
-            USING ERRCODE = 'undefined_column',
-                  HINT = 'Column names are case-sensitive identifiers: give them as they are stored, without quotes.';
+        PERFORM @extschema@.dm_mapping_column_missing(rel, column_name, role);
     END IF;
     IF kind = 'numeric' AND (category <> 'N' OR type_oid = 'money'::regtype) THEN
         RAISE EXCEPTION 'column "%" of % (the %) has type %, a number type is needed',

@@ -45,7 +45,8 @@ SELECT t.segment,
         WHERE m.segment = t.segment) AS segment_order
 FROM @extschema@.result_rfm t
 WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run)
-GROUP BY t.segment;
+GROUP BY t.segment
+ORDER BY segment_order, t.segment;  -- best segment first
 CREATE VIEW latest_trends WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_trends t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
 CREATE VIEW latest_seasonality WITH (security_barrier) AS
@@ -67,7 +68,7 @@ COMMENT ON VIEW latest_anomalies IS 'flagged and top-scored sales lines of the l
 COMMENT ON VIEW latest_anomaly_summary IS 'anomaly counts, threshold and score histogram of the latest successful run';
 COMMENT ON VIEW latest_rfm IS 'RFM scores and segments of the latest successful run';
 COMMENT ON VIEW latest_rfm_segments IS
-    'RFM segments of the latest successful run: customers, share, monetary, average recency/frequency/monetary, segment_order (1 = best)';
+    'RFM segments of the latest successful run: customers, share, monetary, average recency/frequency/monetary, segment_order (1 = best), in segment_order';
 COMMENT ON VIEW latest_trends IS 'sales per day, week and month with trend and growth of the latest successful run';
 COMMENT ON VIEW latest_seasonality IS 'monthly and weekday seasonality indices of the latest successful run';
 COMMENT ON VIEW latest_heatmap IS 'revenue per weekday x hour of the latest successful run';

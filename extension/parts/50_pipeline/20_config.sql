@@ -9,11 +9,12 @@ DECLARE
     defaults constant jsonb := '{"k_min": 2, "k_max": 8, "quick_percent": 10, "contamination": 0.002,
         "n_trees": 100, "sample_size": 1024, "seed": 42, "top_lines": 100, "rfm_scheme": "default",
         "as_of": null, "cluster_features": null, "histogram_bins": 20, "profile_top_n": 5,
-        "silhouette_sample": 10000, "breakdown_rows": 100, "histogram_rule": "auto"}';
+        "silhouette_sample": 10000, "breakdown_rows": 100, "histogram_rule": "auto", "currency": null,
+        "min_cluster_size": 10}';
     ranges constant jsonb := '{"k_min": [2, 50], "k_max": [2, 50], "n_trees": [1, 10000],
         "sample_size": [2, 100000], "seed": [0, 2147483647], "top_lines": [0, 100000],
         "histogram_bins": [1, 1000], "profile_top_n": [0, 1000], "silhouette_sample": [100, 100000],
-        "breakdown_rows": [1, 1000000]}';
+        "breakdown_rows": [1, 1000000], "min_cluster_size": [1, 1000000]}';
     merged jsonb;
     key text;
     v jsonb;
@@ -63,6 +64,12 @@ BEGIN
     IF NOT merged->>'histogram_rule' IN ('auto', 'log', 'fd', 'equal') THEN
         RAISE EXCEPTION 'mining option "histogram_rule" must be "auto", "log", "fd" or "equal", got %', merged->'histogram_rule'
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- The warehouse's currency, for the report's amounts: an ISO 4217 alphabetic code.
+    IF merged ? 'currency' AND (jsonb_typeof(merged->'currency') <> 'string' OR merged->>'currency' !~ '^[A-Z]{3}$') THEN
+        RAISE EXCEPTION 'mining option "currency" must be an ISO 4217 currency code (three capital letters), got %',
+                        merged->'currency'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'For example {"currency": "EUR"} or {"currency": "USD"}.';
     END IF;
     IF merged ? 'as_of' THEN
         BEGIN
@@ -331,7 +338,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     config @extschema@.mining_config;
+    e_message text;
+    e_state text;
+    e_detail text;
+    e_hint text;
 BEGIN
+    -- Errors raised as one message with its detail and hint, without the context lines of the
+    -- checks (the block's body is not indented).
+    BEGIN
     IF config_name IS NULL OR config_name = '' THEN
         RAISE EXCEPTION 'config_name must not be empty' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -359,6 +373,12 @@ BEGIN
             dimensions = EXCLUDED.dimensions
     RETURNING c.* INTO config;
     RETURN config;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS e_message = MESSAGE_TEXT, e_state = RETURNED_SQLSTATE,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+        PERFORM @extschema@.dm_run_raise(e_message, e_state, e_detail, e_hint);
+        RETURN NULL;
+    END;
 END
 $$;
 COMMENT ON FUNCTION dm_configure_mining(text, text, text, text, text, text, text, text, text[], jsonb, text, text, text, text, jsonb) IS

@@ -24,8 +24,9 @@ $$;
 COMMENT ON FUNCTION dm_pipeline_kmeans(bigint, int, int, jsonb) IS
     'pipeline internal: the K-Means model of the clustering step over a range of k';
 
--- Step: clustering. K-Means with automatic k (highest silhouette in [k_min, k_max]) on the
--- standardised feature vectors; every customer's cluster and distance.
+-- Step: clustering. K-Means with automatic k (highest silhouette in [k_min, k_max], k at most
+-- customers / min_cluster_size) on the standardised feature vectors; every customer's cluster
+-- and distance.
 CREATE FUNCTION dm_step_clustering(ctx jsonb) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -43,6 +44,10 @@ DECLARE
     k_min int;
     names jsonb;
     n bigint;
+    min_size int := (o->>'min_cluster_size')::int;
+    k_cap bigint;
+    smallest bigint;
+    small int;
 BEGIN
     -- Customers without a complete vector (see the features step) are skipped and counted.
     SELECT count(*) FILTER (WHERE features IS NOT NULL), count(*) FILTER (WHERE features IS NULL)
@@ -53,8 +58,10 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   DETAIL = format('%s customers without a complete feature vector', skipped);
     END IF;
-    -- k stays below the number of customers (silhouettes need it): fewer narrow the range.
-    k_max := least((o->>'k_max')::int, customers - 1);
+    -- k stays below the number of customers (silhouettes need it): fewer narrow the range. A
+    -- minimum cluster size caps it too: at most customers / min_cluster_size clusters (at least 2).
+    k_cap := greatest(2, customers / min_size);
+    k_max := least((o->>'k_max')::int, customers - 1, k_cap);
     k_min := least((o->>'k_min')::int, k_max);
     BEGIN
         model := @extschema@.dm_pipeline_kmeans(run, k_min, k_max, o);
@@ -77,6 +84,10 @@ BEGIN
     IF model IS NULL THEN
         RAISE EXCEPTION 'clustering found no customer feature vectors' USING ERRCODE = 'no_data_found';
     END IF;
+    -- Clusters below the minimum size (K-Means may still make some: a few distinct customers),
+    -- counted in the details.
+    SELECT min(c.size), count(*) FILTER (WHERE c.size < min_size) INTO smallest, small
+    FROM @extschema@.dm_kmeans_centroids(model) AS c;
     info := @extschema@.dm_kmeans_info(model);
     SELECT details->'feature_names' INTO names FROM @extschema@.run_steps WHERE run_id = run AND step = 'features';
     INSERT INTO @extschema@.result_models (run_id, step, kmeans, feature_names)
@@ -92,6 +103,9 @@ BEGIN
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'k', info->'k', 'silhouette', info->'silhouette', 'inertia', info->'inertia',
         'k_min', k_min, 'k_max', k_max, 'customers', customers,
+        'min_cluster_size', min_size, 'k_cap', k_cap, 'k_capped', k_cap < (o->>'k_max')::int,
+        'smallest_cluster', smallest, 'small_clusters', small,
+        'k_requested', jsonb_build_object('k_min', o->'k_min', 'k_max', o->'k_max'),
         'skipped', jsonb_build_object('customers', skipped),
         'feature_names', names, 'transform', 'sign(x) * ln(1 + |x|)', 'scaled', true,
         'sampled', info->'sampled', 'iterations', info->'iterations'));

@@ -1,5 +1,6 @@
--- Step: cluster profiles. Size, share, mean features, centroid in original units, and a label
--- from the two features that set the cluster most apart (z-score of its mean log feature).
+-- Step: cluster profiles. Size, share, mean features, centroid in original units, and a unique
+-- label from the features that set the cluster most apart from the other customers (difference
+-- of mean log feature in standard deviations).
 CREATE FUNCTION dm_step_cluster_profiles(ctx jsonb) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -29,12 +30,15 @@ BEGIN
                              ('night_share', j.night_share)) AS v(name, x)
         WHERE v.x IS NOT NULL
     ), overall AS (
-        SELECT name, avg(lx) AS mu, stddev_pop(lx) AS sd FROM logged GROUP BY name
+        SELECT name, sum(lx) AS total, count(*) AS cnt, stddev_pop(lx) AS sd FROM logged GROUP BY name
     ), z AS (
-        SELECT l.cluster, l.name, (avg(l.lx) - o.mu) / nullif(o.sd, 0) AS z
-        FROM logged l JOIN overall o USING (name) GROUP BY l.cluster, l.name, o.mu, o.sd
+        -- The cluster's mean against the mean of the other customers: a cluster of most customers
+        -- differs from the rest even where it is close to the overall mean.
+        SELECT l.cluster, l.name,
+               (avg(l.lx) - COALESCE((o.total - sum(l.lx)) / nullif(o.cnt - count(*), 0), avg(l.lx))) / nullif(o.sd, 0) AS z
+        FROM logged l JOIN overall o USING (name) GROUP BY l.cluster, l.name, o.total, o.cnt, o.sd
     ), words AS (
-        SELECT cluster, name, z,
+        SELECT cluster, z,
                CASE name
                    WHEN 'recency_days' THEN CASE WHEN z > 0 THEN 'lapsed' ELSE 'recent' END
                    WHEN 'frequency' THEN CASE WHEN z > 0 THEN 'frequent' ELSE 'infrequent' END
@@ -43,20 +47,37 @@ BEGIN
                    WHEN 'avg_quantity' THEN CASE WHEN z > 0 THEN 'bulk quantities' ELSE 'small quantities' END
                    WHEN 'night_share' THEN CASE WHEN z > 0 THEN 'night buyers' ELSE 'daytime buyers' END
                END AS word,
-               row_number() OVER (PARTITION BY cluster ORDER BY abs(z) DESC NULLS LAST, name) AS rn
+               array_position(ARRAY['recency_days', 'frequency', 'monetary', 'avg_basket', 'avg_quantity', 'night_share'],
+                              name) AS fpos
         FROM z
-        WHERE name = ANY (names) OR name IN ('recency_days', 'frequency', 'monetary')
-    ), labels AS (
-        SELECT cluster,
-               COALESCE(string_agg(word, ', ' ORDER BY rn) FILTER (WHERE rn <= 2 AND abs(z) >= 0.5), 'average') AS short_label,
-               string_agg(word, ', ' ORDER BY rn) FILTER (WHERE rn <= 3 AND abs(z) >= 0.25) AS long_label
-        FROM words GROUP BY cluster
+        WHERE abs(z) >= 0.25 AND (name = ANY (names) OR name IN ('recency_days', 'frequency', 'monetary'))
+    ), lists AS (
+        -- Words by distance from the rest; a label takes the two at 0.5 standard deviations or more.
+        SELECT s.cluster, s.share, COALESCE(w.ws, '{}') AS ws, COALESCE(w.ps, '{}') AS ps, COALESCE(w.base, 0) AS base
+        FROM (SELECT cluster, count(*)::float8 / sum(count(*)) OVER () AS share FROM joined GROUP BY cluster) s
+        LEFT JOIN (SELECT cluster, array_agg(word ORDER BY abs(z) DESC, fpos) AS ws, array_agg(fpos ORDER BY abs(z) DESC, fpos) AS ps,
+                          least(count(*) FILTER (WHERE abs(z) >= 0.5), 2)::int AS base
+                   FROM words GROUP BY cluster) w USING (cluster)
+    ), levels AS (
+        -- The label of each cluster with its first nw words (nw >= its base), written in a fixed
+        -- feature order so that the same words always read the same; none: average (typical for
+        -- a cluster of most customers).
+        SELECT l.cluster, lv.nw, l.base,
+               COALESCE((SELECT string_agg(u.w, ', ' ORDER BY u.p)
+                         FROM unnest(l.ws[1:greatest(lv.nw, l.base)], l.ps[1:greatest(lv.nw, l.base)]) AS u(w, p)),
+                        CASE WHEN l.share >= 0.5 THEN 'typical' ELSE 'average' END) AS label
+        FROM lists l, generate_series(0, 6) AS lv(nw)
+    ), chosen AS (
+        -- The fewest words that no other cluster has at the same level, else the base label.
+        SELECT DISTINCT ON (cluster) cluster, label
+        FROM (SELECT v.*, count(*) OVER (PARTITION BY v.nw, v.label) AS same FROM levels v) v
+        WHERE nw >= base
+        ORDER BY cluster, same = 1 DESC, nw
     ), unique_labels AS (
         SELECT cluster,
-               CASE WHEN count(*) OVER (PARTITION BY short_label) = 1 THEN short_label
-                    WHEN long_label IS NOT NULL AND count(*) OVER (PARTITION BY long_label) = 1 THEN long_label
-                    ELSE short_label || ' (' || cluster || ')' END AS label
-        FROM labels
+               CASE WHEN count(*) OVER (PARTITION BY label) = 1 THEN label
+                    ELSE label || ' (' || row_number() OVER (PARTITION BY label ORDER BY cluster) || ')' END AS label
+        FROM chosen
     ), centroids AS (
         SELECT c.cluster,
                jsonb_object_agg(names[i], sign(c.centroid[i]) * (exp(abs(c.centroid[i])) - 1)) AS centroid
@@ -78,7 +99,7 @@ BEGIN
     GROUP BY j.cluster, u.label, ce.centroid;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object('clusters', n,
-        'label_rule', 'the two features whose cluster mean (log scale) is furthest from the overall mean, in standard deviations (at least 0.5)'));
+        'label_rule', 'the two features whose cluster mean (log scale) is furthest from the mean of the other customers, in standard deviations (at least 0.5), in a fixed feature order; more features (at least 0.25) while two clusters would read the same'));
 END
 $$;
 

@@ -153,23 +153,17 @@ AS $$
     WHERE r.run_id = run
 $$;
 
--- Raises an error with the given message, SQLSTATE, detail and hint (the last two may be empty).
+-- Raises an error with the given message, SQLSTATE, detail and hint (the last two may be empty),
+-- without context lines: a user reads one message, not the trace of the pipeline's PL/pgSQL.
 CREATE FUNCTION dm_run_raise(message text, sqlstate text, detail text, hint text) RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF COALESCE(detail, '') = '' AND COALESCE(hint, '') = '' THEN
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = sqlstate;
-    ELSIF COALESCE(hint, '') = '' THEN
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = sqlstate, DETAIL = detail;
-    ELSIF COALESCE(detail, '') = '' THEN
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = sqlstate, HINT = hint;
-    ELSE
-        RAISE EXCEPTION USING MESSAGE = message, ERRCODE = sqlstate, DETAIL = detail, HINT = hint;
-    END IF;
-END
-$$;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'dm_run_raise';
+
+-- Whether the calling procedure may COMMIT: it runs in a non-atomic context (a CALL of its own,
+-- outside a transaction block), outside any subtransaction.
+CREATE FUNCTION dm_run_can_commit() RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'dm_run_can_commit';
 
 -- The run -----------------------------------------------------------------------------------------
 -- CALL run_mining('config') or CALL run_mining(fact_table => ..., customer_column => ..., ...).
@@ -233,7 +227,17 @@ DECLARE
     f_detail text;
     f_hint text;
 BEGIN
-    -- Fails here ("invalid transaction termination") when called inside a transaction block.
+    -- Inside a transaction block the first COMMIT would fail with only "invalid transaction
+    -- termination": said up front, with what to do. (No operator here: the path is the caller's.)
+    IF NOT @extschema@.dm_run_can_commit() THEN
+        PERFORM @extschema@.dm_run_raise(
+            'run_mining cannot run inside a transaction block',
+            '25001',
+            'It commits after every step, which a transaction block does not allow: BEGIN ... COMMIT, a driver in '
+            'non-autocommit mode, a function, or several statements sent as one query.',
+            'Run CALL dmine.run_mining(...) as a statement of its own, outside BEGIN ... COMMIT; with a driver, turn '
+            'autocommit on first (psycopg2: connection.autocommit = True; JDBC: setAutoCommit(true)).');
+    END IF;
     COMMIT;
     caller_path := pg_catalog.current_setting('search_path');
     pinned := pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -241,6 +245,9 @@ BEGIN
     v_mode := COALESCE(mode, 'full');
     n_steps := cardinality(all_steps);
 
+    -- The configuration and the run's arguments checked, in a block that raises an error as one
+    -- message (no context lines) with its detail and hint (the block's body is not indented).
+    BEGIN
     -- The configuration: given by name, or by a mapping (saved under config_name, by default the
     -- fact table's name).
     IF fact_table IS NOT NULL THEN
@@ -271,6 +278,7 @@ BEGIN
     END IF;
     mapping := @extschema@.dm_mining_mapping(cfg);
     v_options := @extschema@.dm_mining_options(cfg.options || COALESCE(options, '{}'));
+    mapping := mapping || jsonb_build_object('currency', v_options->'currency');  -- the report's unit of amounts
 
     IF v_mode NOT IN ('full', 'quick') THEN
         RAISE EXCEPTION 'mode must be ''full'' or ''quick'', got "%"', v_mode USING ERRCODE = 'invalid_parameter_value';
@@ -295,6 +303,11 @@ BEGIN
             RAISE EXCEPTION 'step "cluster_profiles" needs step "clustering" in the same run' USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END IF;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS e_message = MESSAGE_TEXT, e_state = RETURNED_SQLSTATE,
+                                e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
+        PERFORM @extschema@.dm_run_raise(e_message, e_state, e_detail, e_hint);
+    END;
 
     -- Claim the configuration (a session advisory lock, kept across the commits) and log the run.
     BEGIN
@@ -439,4 +452,6 @@ COMMENT ON FUNCTION dm_run_steps_skipped(bigint, text[], int, text) IS
     'pipeline internal: logs the steps of a run not logged yet as skipped, with the reason';
 COMMENT ON FUNCTION dm_run_finished(bigint, text, text) IS 'pipeline internal: logs the outcome of a run';
 COMMENT ON FUNCTION dm_run_raise(text, text, text, text) IS
-    'pipeline internal: raises an error with a message, SQLSTATE, detail and hint (the last two may be empty)';
+    'pipeline internal: raises an error with a message, SQLSTATE, detail and hint (the last two may be empty), without context lines';
+COMMENT ON FUNCTION dm_run_can_commit() IS
+    'pipeline internal: whether the calling procedure may COMMIT (a CALL of its own, outside a transaction block)';
