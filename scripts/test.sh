@@ -51,6 +51,10 @@ fi
 say "dump and restore of stored models (test/dump/check.sh)"
 bash test/dump/check.sh || failed+=(pgtap)
 
+# run_mining from psycopg2 and psql, in and out of autocommit (counts as pgTAP).
+say "run_mining from a driver (test/drivers/check.py)"
+/usr/bin/python3 test/drivers/check.py || failed+=(pgtap)
+
 # Hostile arguments, mutated models, cancels and kills, in its own database (dmine_fuzz); a few
 # minutes. It prints its seed: `bash test/fuzz/run.sh --seed N` replays a failure.
 say "fuzz suite (test/fuzz)"

@@ -253,7 +253,8 @@ SELECT pg_temp.mine('few', pg_temp.fact('few', $$DELETE FROM %s WHERE cust NOT I
                     options => '{"k_min": 5, "k_max": 8, "n_trees": 20}');
 SELECT is(pg_temp.failures('few'), '', 'fewer customers (4) than k_min (5): every step succeeds');
 SELECT results_eq($$SELECT pg_temp.detail('few', 'clustering', '{k_min}'), pg_temp.detail('few', 'clustering', '{k_max}'), pg_temp.detail('few', 'clustering', '{k}')$$,
-                  $$VALUES ('3'::jsonb, '3'::jsonb, '3'::jsonb)$$, '... k is narrowed below the number of customers, as the details say');
+                  $$VALUES ('2'::jsonb, '2'::jsonb, '2'::jsonb)$$,
+                  '... k is narrowed below the number of customers and to 2 by the minimum cluster size (10), as the details say');
 
 SELECT pg_temp.mine('two', pg_temp.fact('two', $$DELETE FROM %s WHERE cust NOT IN ('c1', 'c2')$$));
 SELECT is(pg_temp.failures('two'),
