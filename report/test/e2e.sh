@@ -140,12 +140,13 @@ if [ "$has_pipeline" = t ]; then
     echo "# mining a small demo warehouse in database $DB_PIPELINE"
     if psql -X -q -v ON_ERROR_STOP=1 -d "$DB_PIPELINE" \
             -c "SELECT count(*) FROM dmine.create_demo_warehouse('erp_demo', ${DMINE_REPORT_DEMO_SCALE:-0.02})" \
-            -c "CALL dmine.run_mining('erp_demo')" >"$ART/pipeline.log" 2>&1; then
+            -c "CALL dmine.run_mining('erp_demo', options => '{\"currency\": \"EUR\"}')" >"$ART/pipeline.log" 2>&1; then
         ok "the pipeline mined the demo warehouse"
         if "$REPORT" -d "$DB_PIPELINE" --out "$ART/pipeline.html" --json "$ART/pipeline.json" 2>>"$ART/pipeline.log"; then
             ok "report of the pipeline's run"
             browser_args+=("$ART/pipeline.html:complete,explore,findings=5")
             pipeline_report=1
+            check "the pipeline's report shows amounts in the mapping's currency (EUR)" grep -q '[0-9] EUR' "$ART/pipeline.html"
         else
             not_ok "report of the pipeline's run: $(tail -1 "$ART/pipeline.log")"
         fi
