@@ -60,9 +60,11 @@ say "run_mining from a driver (test/drivers/check.py)"
 say "fuzz suite (test/fuzz)"
 bash test/fuzz/run.sh || failed+=(fuzz)
 
-# The README's tour, as a reader would paste it into psql.
-say "docs (the SQL of the README and of docs/exploration.md and docs/results.md, as written)"
-bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md || failed+=(docs)
+# The README's tour and the examples of the docs, as a reader would paste them into psql, with
+# the outputs they show.
+say "docs (the SQL of the README and of the docs pages, as written)"
+bash test/docs/run_sql_blocks.sh README.md docs/clustering.md docs/exploration.md docs/pipeline.md docs/results.md \
+    docs/rfm.md docs/statistics.md || failed+=(docs)
 
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"

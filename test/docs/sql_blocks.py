@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The ```sql blocks of a Markdown page, and the output each one shows.
 
-    sql_blocks.py script PAGE     the page's SQL (blocks with a semicolon; the others are
-                                  signatures), each block preceded by a psql \\echo marker
+    sql_blocks.py script PAGE     the page's SQL (blocks with a semicolon outside comments;
+                                  the others are signatures; a block right under a line
+                                  "<!-- docs-test: skip (why) -->" is not run), each block
+                                  preceded by a psql \\echo marker
     sql_blocks.py check PAGE OUT  compares psql's output OUT of that script with the output
                                   blocks of the page: a plain ``` block right after an sql block
                                   shows what that block prints. Every line it shows must come
@@ -33,7 +35,10 @@ def blocks(page):
                     m += 1
                 expected = lines[k + 1:m]
                 j = m
-            if ";" in sql:
+            # A block with no semicolon outside comments is a signature, not a statement; a block
+            # right under a line "<!-- docs-test: skip (why) -->" is not run.
+            skip = i > 0 and lines[i - 1].startswith("<!-- docs-test: skip")
+            if not skip and any(";" in l.split("--", 1)[0] for l in lines[i + 1:j]):
                 out.append((sql, expected))
             i = j + 1
         else:
