@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run benchmarks: `test/bench/run.sh [stats|kmeans|iforest|pipeline ...]` (default: all).
+# Run benchmarks: `test/bench/run.sh [stats|kmeans|iforest|pipeline|exploration ...]` (default: all).
 # Builds and installs dmine, starts a throwaway cluster unless PGHOST and PGDATABASE are set,
 # and runs each test/bench/NAME_bench.py with Debian's Python (scikit-learn, pandas, psycopg2).
 source "$(dirname "$0")/../../scripts/lib.sh"
