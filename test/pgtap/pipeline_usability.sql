@@ -33,7 +33,7 @@ SELECT dblink_exec('use_runner', $$
     FROM generate_series(1, 200) AS c, generate_series(0, 11) AS o
     WHERE c > 180 OR o < 4 + c % 3$$) \g /dev/null
 BEGIN;
-SELECT plan(29);
+SELECT plan(30);
 
 -- The error a statement raises, as {sqlstate, message, detail, hint, context}.
 CREATE FUNCTION pg_temp.error_of(statement text) RETURNS jsonb
@@ -104,6 +104,9 @@ SELECT is(pg_temp.remote_error_of($$CALL dmine.run_mining(fact_table => 'tap_use
           - 'message' - 'hint',
           '{"sqlstate": "22012", "context": "while executing query on dblink connection named \"use_runner\""}'::jsonb,
           'run_mining, a failing step: the step''s SQLSTATE, no context from the pipeline');
+SELECT matches((SELECT e->>'message' || ' / ' || (e->>'hint') FROM pg_temp.remote_error_of($$CALL dmine.run_mining('tap_use.broken', steps => '{rfm}')$$) AS e),
+               '^mining run [0-9]+ \(configuration "tap_use.broken"\) failed at step rfm: division by zero / The steps that succeeded kept their results; .*SELECT step, status, error FROM dmine.run_steps WHERE run_id = [0-9]+',
+               '... the message names the run and the step, the hint where to read the log');
 
 -- 3. The currency of the mapping -----------------------------------------------------------------
 SELECT throws_ok($$SELECT dmine.dm_mining_options('{"currency": "EURO"}')$$, '22023', NULL, 'currency "EURO": 22023');

@@ -428,6 +428,10 @@ BEGIN
     pinned := pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
     IF f_message IS NOT NULL THEN
+        IF COALESCE(f_hint, '') = '' AND f_state <> '57014' THEN
+            f_hint := format('The steps that succeeded kept their results; the log of each step: '
+                             'SELECT step, status, error FROM dmine.run_steps WHERE run_id = %s ORDER BY position;', v_run);
+        END IF;
         PERFORM @extschema@.dm_run_raise(
             format('mining run %s (configuration "%s") failed at step%s %s: %s', v_run, v_config,
                    CASE WHEN cardinality(failed_steps) > 1 THEN 's' ELSE '' END, array_to_string(failed_steps, ', '),
