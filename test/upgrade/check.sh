@@ -12,7 +12,8 @@
 #     pipeline run, a pg_cron job; ALTER EXTENSION dmine UPDATE; then the old models read and
 #     score as before, the old run shows in the views and in dmine-report, the job's command
 #     and the new version's functions work;
-#  4. a fresh install and the updated one have the same objects (test/upgrade/catalog_diff.sh);
+#  4. a fresh install and the updated one have the same objects (test/upgrade/catalog_diff.sh),
+#     and a pg_dump of the 0.1.0 database restores with the new package;
 #  5. DROP EXTENSION dmine leaves nothing behind.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,6 +23,7 @@ OLD=0.1.0
 NEW=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$ROOT/dmine.control")
 DB_OLD=dmine_upgrade_old
 DB_FRESH=dmine_upgrade_fresh
+DB_RESTORE=dmine_upgrade_restore
 ADMIN_DB=${PGDATABASE:-postgres}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dmine-upgrade.XXXXXX")
 
@@ -33,7 +35,8 @@ q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "
 val() { local db=$1; shift; q -At -d "$db" -c "$*"; }
 cleanup() {
     rm -rf "$work"
-    q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_OLD" -c "DROP DATABASE IF EXISTS $DB_FRESH" >/dev/null 2>&1 || true
+    q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_OLD" -c "DROP DATABASE IF EXISTS $DB_FRESH" \
+        -c "DROP DATABASE IF EXISTS $DB_RESTORE" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -96,6 +99,10 @@ fi
 "$REPORT" -q -d "$DB_OLD" --json "$work/before.json" 2>"$work/report.err" ||
     not_ok "dmine-report on the $OLD database: $(cat "$work/report.err")"
 
+# A dump of the 0.1.0 database, restored below into a database created at the new version.
+bindir=${PG_BIN:-$($PG_CONFIG --bindir)}
+"$bindir/pg_dump" -d "$DB_OLD" -f "$work/old.sql"
+
 # The update.
 if q -d "$DB_OLD" -c "ALTER EXTENSION dmine UPDATE" 2>"$work/update.err"; then
     ok "ALTER EXTENSION dmine UPDATE ($OLD -> $(val "$DB_OLD" "SELECT extversion FROM pg_extension WHERE extname = 'dmine'"))"
@@ -129,7 +136,7 @@ fi
 if [ "$has_cron" = 1 ]; then
     cmd=$(val "$cron_db" "SELECT command FROM cron.job WHERE jobname = 'dmine-upgrade-check'")
     [ "$cmd" = "$job_command" ] && ok "the pg_cron job is still scheduled" || not_ok "the pg_cron job is gone"
-    if q -d "$DB_OLD" -c "$cmd" 2>"$work/job.err" &&
+    if q -d "$DB_OLD" -c "$cmd" >/dev/null 2>"$work/job.err" &&
        [ "$(val "$DB_OLD" "SELECT status FROM dmine.runs ORDER BY run_id DESC LIMIT 1")" = succeeded ]; then
         ok "the job's command mines the warehouse after the update"
     else
@@ -146,6 +153,19 @@ else
     cat "$work/catalog.diff"
     not_ok "a fresh $NEW install and an updated one differ (diff above)"
 fi
+
+# A 0.1.0 dump restores with the new package: the extension at the new version, the data kept.
+q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_RESTORE" -c "CREATE DATABASE $DB_RESTORE"
+if q -d "$DB_RESTORE" -f "$work/old.sql" >"$work/restore.log" 2>&1 &&
+   [ "$(val "$DB_RESTORE" "SELECT extversion FROM pg_extension WHERE extname = 'dmine'")" = "$NEW" ] &&
+   [ "$(val "$DB_RESTORE" "SELECT (SELECT count(*) FROM user_models m JOIN user_forests f ON true WHERE m.model::text = m.as_text AND f.model::text = f.as_text)
+                                  || ' ' || (SELECT count(*) FROM dmine.runs WHERE status = 'succeeded')
+                                  || ' ' || (SELECT count(*) > 0 FROM dmine.latest_rfm)")" = "8 1 true" ]; then
+    ok "a pg_dump of the $OLD database restores with the new package (models, runs and results kept)"
+else
+    not_ok "restoring a pg_dump of the $OLD database: $(grep -m3 ERROR "$work/restore.log" || tail -3 "$work/restore.log")"
+fi
+q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_RESTORE"
 
 # 5. DROP EXTENSION leaves nothing behind: no schema, no object of the extension.
 leftovers() {
