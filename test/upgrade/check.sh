@@ -77,6 +77,11 @@ q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_OLD" -c "CREATE DATABASE $DB_OL
 q -d "$DB_OLD" -c "CREATE EXTENSION dmine VERSION '$OLD'"
 [ "$(val "$DB_OLD" "SELECT extversion FROM pg_extension WHERE extname = 'dmine'")" = "$OLD" ] &&
     ok "CREATE EXTENSION dmine VERSION '$OLD' with the new dmine.so" || not_ok "install of $OLD"
+val "$DB_OLD" "SELECT DISTINCT p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+               WHERE l.lanname = 'c' AND p.probin LIKE '%dmine%' ORDER BY 1" >"$work/symbols.db"
+cmp -s <(LC_ALL=C sort "$work/symbols") <(LC_ALL=C sort "$work/symbols.db") &&
+    ok "the symbols checked are those of the $OLD database's C functions" ||
+    not_ok "the symbols read from the $OLD SQL differ from its database's: $(diff <(LC_ALL=C sort "$work/symbols") <(LC_ALL=C sort "$work/symbols.db") | tr '\n' ' ')"
 q -d "$DB_OLD" -f "$ROOT/test/upgrade/fill_old.sql" >"$work/fill.log" 2>&1 &&
     ok "the $OLD database is filled (models, configuration, pipeline run)" ||
     not_ok "filling the $OLD database: $(tail -3 "$work/fill.log")"
