@@ -82,7 +82,7 @@ val "$DB_OLD" "SELECT DISTINCT p.prosrc FROM pg_proc p JOIN pg_language l ON l.o
 cmp -s <(LC_ALL=C sort "$work/symbols") <(LC_ALL=C sort "$work/symbols.db") &&
     ok "the symbols checked are those of the $OLD database's C functions" ||
     not_ok "the symbols read from the $OLD SQL differ from its database's: $(diff <(LC_ALL=C sort "$work/symbols") <(LC_ALL=C sort "$work/symbols.db") | tr '\n' ' ')"
-q -d "$DB_OLD" -f "$ROOT/test/upgrade/fill_old.sql" >"$work/fill.log" 2>&1 &&
+q -d "$DB_OLD" -f "$ROOT/test/upgrade/fill_old.sql" -f "$ROOT/test/upgrade/models_0.1.0.sql" >"$work/fill.log" 2>&1 &&
     ok "the $OLD database is filled (models, configuration, pipeline run)" ||
     not_ok "filling the $OLD database: $(tail -3 "$work/fill.log")"
 
@@ -163,7 +163,7 @@ fi
 q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_RESTORE" -c "CREATE DATABASE $DB_RESTORE"
 if q -d "$DB_RESTORE" -f "$work/old.sql" >"$work/restore.log" 2>&1 &&
    [ "$(val "$DB_RESTORE" "SELECT extversion FROM pg_extension WHERE extname = 'dmine'")" = "$NEW" ] &&
-   [ "$(val "$DB_RESTORE" "SELECT (SELECT count(*) FROM user_models m JOIN user_forests f ON true WHERE m.model::text = m.as_text AND f.model::text = f.as_text)
+   [ "$(val "$DB_RESTORE" "SELECT (SELECT count(dmine.dm_kmeans_info(model)) FROM user_models) * (SELECT count(dmine.dm_iforest_info(model)) FROM user_forests)
                                   || ' ' || (SELECT count(*) FROM dmine.runs WHERE status = 'succeeded')
                                   || ' ' || (SELECT count(*) > 0 FROM dmine.latest_rfm)")" = "8 1 true" ]; then
     ok "a pg_dump of the $OLD database restores with the new package (models, runs and results kept)"
