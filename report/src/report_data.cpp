@@ -542,7 +542,8 @@ json to_json(const ReportData &d) {
     for (const auto &c : d.profile) {
         json top = json::array();
         for (const auto &t : c.top_values)
-            top.push_back({{"value", t.value}, {"count", count_json(t.count)}, {"share", opt_json(t.share)}});
+            top.push_back(
+                {{"value", t.value}, {"count", count_json(t.count)}, {"share", opt_json(t.share)}});
         profile.push_back({{"column_name", c.name},
                            {"ordinal", opt_json(c.ordinal)},
                            {"data_type", opt_json(c.data_type)},
