@@ -5,6 +5,7 @@
 # its own databases; prints "ok"/"not ok" lines and exits non-zero on any failure.
 #
 #   bash test/upgrade/check.sh
+#   DMINE_UPGRADE_KEEP=1 bash test/upgrade/check.sh   # keeps dmine_upgrade_fresh and _old
 #
 #  1. extension/dmine--0.1.0.sql is the install script released as v0.1.0 (when the tag is there);
 #  2. every C symbol the 0.1.0 SQL references exists in the installed dmine.so;
@@ -35,6 +36,8 @@ q() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "
 val() { local db=$1; shift; q -At -d "$db" -c "$*"; }
 cleanup() {
     rm -rf "$work"
+    # DMINE_UPGRADE_KEEP=1 keeps the fresh and the updated databases for catalog_diff.sh.
+    [ "${DMINE_UPGRADE_KEEP:-0}" = 1 ] && return 0
     q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_OLD" -c "DROP DATABASE IF EXISTS $DB_FRESH" \
         -c "DROP DATABASE IF EXISTS $DB_RESTORE" >/dev/null 2>&1 || true
 }
@@ -172,31 +175,36 @@ else
 fi
 q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS $DB_RESTORE"
 
-# 5. DROP EXTENSION leaves nothing behind: no schema, no object of the extension.
-leftovers() {
-    val "$1" "SELECT string_agg(what, ', ') FROM (
-        SELECT 'schema ' || nspname AS what FROM pg_namespace WHERE nspname = 'dmine'
-        UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger WHERE evtname LIKE 'dmine%'
-        UNION ALL SELECT 'function ' || oid::regprocedure FROM pg_proc WHERE proname LIKE 'dm\_%' OR proname LIKE 'kmeans\_model%'
-        UNION ALL SELECT 'type ' || oid::regtype FROM pg_type WHERE typname IN ('kmeans_model', 'iforest_model')) o"
-}
-q -d "$DB_FRESH" -c "DROP EXTENSION dmine"
-left=$(leftovers "$DB_FRESH")
-[ -z "$left" ] && ok "DROP EXTENSION dmine leaves nothing behind (fresh install)" || not_ok "DROP EXTENSION left: $left"
-q -d "$DB_FRESH" -c "CREATE EXTENSION dmine" -c "DROP EXTENSION dmine" -c "CREATE EXTENSION dmine"
-ok "CREATE, DROP and CREATE EXTENSION again"
-# The updated database: the user's models live in public, so the schema goes too.
-q -d "$DB_OLD" -c "DROP TABLE IF EXISTS user_models, user_forests, user_scores" -c "DROP EXTENSION dmine"
-left=$(leftovers "$DB_OLD")
-[ -z "$left" ] && ok "DROP EXTENSION dmine leaves nothing behind (updated install)" || not_ok "DROP EXTENSION left: $left"
-# A table of the user's inside schema dmine keeps the schema (and the table).
-q -d "$DB_FRESH" -c "CREATE TABLE dmine.mine (x int)" -c "DROP EXTENSION dmine"
-[ "$(val "$DB_FRESH" "SELECT count(*) FROM dmine.mine")" = 0 ] &&
-    ok "a user's table in schema dmine keeps the schema" || not_ok "a user's table in schema dmine was lost"
-# Dropping another extension leaves dmine's schema a plain schema (not a member).
-q -d "$DB_FRESH" -c "DROP SCHEMA dmine CASCADE" -c "CREATE EXTENSION dmine" -c "CREATE EXTENSION pgtap" -c "DROP EXTENSION pgtap"
-[ "$(val "$DB_FRESH" "SELECT count(*) FROM pg_depend WHERE classid = 'pg_namespace'::regclass AND deptype = 'e'")" = 0 ] &&
-    ok "dropping another extension leaves schema dmine as it was" || not_ok "schema dmine is left a member"
+# 5. DROP EXTENSION leaves nothing behind: no schema, no object of the extension (skipped with
+# DMINE_UPGRADE_KEEP=1, which keeps both databases as they are).
+if [ "${DMINE_UPGRADE_KEEP:-0}" = 1 ]; then
+    echo "# kept: bash test/upgrade/catalog_diff.sh $DB_FRESH $DB_OLD"
+else
+    leftovers() {
+        val "$1" "SELECT string_agg(what, ', ') FROM (
+            SELECT 'schema ' || nspname AS what FROM pg_namespace WHERE nspname = 'dmine'
+            UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger WHERE evtname LIKE 'dmine%'
+            UNION ALL SELECT 'function ' || oid::regprocedure FROM pg_proc WHERE proname LIKE 'dm\_%' OR proname LIKE 'kmeans\_model%'
+            UNION ALL SELECT 'type ' || oid::regtype FROM pg_type WHERE typname IN ('kmeans_model', 'iforest_model')) o"
+    }
+    q -d "$DB_FRESH" -c "DROP EXTENSION dmine"
+    left=$(leftovers "$DB_FRESH")
+    [ -z "$left" ] && ok "DROP EXTENSION dmine leaves nothing behind (fresh install)" || not_ok "DROP EXTENSION left: $left"
+    q -d "$DB_FRESH" -c "CREATE EXTENSION dmine" -c "DROP EXTENSION dmine" -c "CREATE EXTENSION dmine"
+    ok "CREATE, DROP and CREATE EXTENSION again"
+    # The updated database: the user's models live in public, so the schema goes too.
+    q -d "$DB_OLD" -c "DROP TABLE IF EXISTS user_models, user_forests, user_scores" -c "DROP EXTENSION dmine"
+    left=$(leftovers "$DB_OLD")
+    [ -z "$left" ] && ok "DROP EXTENSION dmine leaves nothing behind (updated install)" || not_ok "DROP EXTENSION left: $left"
+    # A table of the user's inside schema dmine keeps the schema (and the table).
+    q -d "$DB_FRESH" -c "CREATE TABLE dmine.mine (x int)" -c "DROP EXTENSION dmine"
+    [ "$(val "$DB_FRESH" "SELECT count(*) FROM dmine.mine")" = 0 ] &&
+        ok "a user's table in schema dmine keeps the schema" || not_ok "a user's table in schema dmine was lost"
+    # Dropping another extension leaves dmine's schema a plain schema (not a member).
+    q -d "$DB_FRESH" -c "DROP SCHEMA dmine CASCADE" -c "CREATE EXTENSION dmine" -c "CREATE EXTENSION pgtap" -c "DROP EXTENSION pgtap"
+    [ "$(val "$DB_FRESH" "SELECT count(*) FROM pg_depend WHERE classid = 'pg_namespace'::regclass AND deptype = 'e'")" = 0 ] &&
+        ok "dropping another extension leaves schema dmine as it was" || not_ok "schema dmine is left a member"
+fi
 
 echo "upgrade: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
