@@ -1,6 +1,7 @@
 # dmine: PostgreSQL extension built with PGXS (make, make install, make installcheck).
 EXTENSION  = dmine
-EXTVERSION = 0.1.0
+# The version comes from dmine.control (default_version), like dmine-report's (CMakeLists.txt).
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" dmine.control)
 MODULE_big = dmine
 
 KERNEL_SRCS = $(sort $(wildcard src/kernels/*.cpp src/kernels/*/*.cpp))
@@ -9,8 +10,23 @@ OBJS        = $(KERNEL_SRCS:.cpp=.o) $(GLUE_SRCS:.cpp=.o)
 
 # The install script is assembled from one file per area (a folder per large area), in path order.
 SCRIPT_PARTS = $(sort $(wildcard extension/parts/*.sql extension/parts/*/*.sql))
-DATA_built   = $(EXTENSION)--$(EXTVERSION).sql
-DATA         = $(wildcard extension/$(EXTENSION)--*--*.sql)
+# The upgrade script from the previous release is assembled from one piece per change set,
+# extension/upgrade/NAME.sql, in the order of UPGRADE_ORDER (aggregate and type changes first: later
+# pieces may use them); the search-path pinning of the install script closes it. A piece missing
+# from the list stops the build, so that none is left out silently.
+UPGRADE_FROM  = 0.1.0
+UPGRADE_ORDER = states context forecast fcpipe citus speed polish release
+UPGRADE_PIECES = $(wildcard $(foreach p,$(UPGRADE_ORDER),extension/upgrade/$(p).sql))
+UPGRADE_STRAY = $(filter-out $(foreach p,$(UPGRADE_ORDER),extension/upgrade/$(p).sql),$(wildcard extension/upgrade/*.sql))
+ifneq ($(UPGRADE_STRAY),)
+$(error upgrade pieces missing from UPGRADE_ORDER in the Makefile: $(UPGRADE_STRAY))
+endif
+UPGRADE_SCRIPT = $(EXTENSION)--$(UPGRADE_FROM)--$(EXTVERSION).sql
+
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_SCRIPT)
+# Released install scripts are kept as released (extension/dmine--0.1.0.sql, built once from the
+# tag v0.1.0), so that a database can still be created at that version and then updated.
+DATA         = $(filter-out extension/$(UPGRADE_SCRIPT),$(wildcard extension/$(EXTENSION)--*.sql))
 
 # pg_regress: every sql/NAME.sql is a test, compared with expected/NAME.out.
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -34,6 +50,12 @@ override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-state
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SCRIPT_PARTS)
 	cat $^ > $@
+
+$(UPGRADE_SCRIPT): $(UPGRADE_PIECES) extension/parts/99_search_path.sql Makefile
+	{ printf '%s\n' '-- dmine upgrade script $(UPGRADE_FROM) -> $(EXTVERSION), assembled from extension/upgrade/*.sql' \
+	      '\echo Use "ALTER EXTENSION dmine UPDATE" to load this file. \quit'; \
+	  for f in $(UPGRADE_PIECES); do printf '\n-- ---- %s\n' "$$f"; cat "$$f"; done; \
+	  printf '\n-- ---- extension/parts/99_search_path.sql\n'; cat extension/parts/99_search_path.sql; } > $@
 
 # Objects depend on the headers next to them (kernels: one level of area folders, e.g. trends/).
 $(OBJS): $(wildcard src/kernels/*.hpp src/kernels/*/*.hpp) $(wildcard src/pg/*.hpp)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck), pgTAP
-# (pg_prove), the fuzz suite (test/fuzz), the report end to end and the pg_cron check.
+# (pg_prove), the upgrade from 0.1.0 (test/upgrade), the fuzz suite (test/fuzz), the report end
+# to end and the pg_cron check.
 # Installs what is missing, builds, starts a throwaway cluster unless PGHOST and PGDATABASE
 # name a server to use, and exits non-zero when any suite fails.
 source "$(dirname "$0")/lib.sh"
@@ -55,6 +56,12 @@ bash test/dump/check.sh || failed+=(pgtap)
 say "run_mining from a driver (test/drivers/check.py)"
 /usr/bin/python3 test/drivers/check.py || failed+=(pgtap)
 
+# The upgrade path: a 0.1.0 database filled, updated with ALTER EXTENSION dmine UPDATE and
+# checked; a fresh install and the updated one compared object by object; DROP EXTENSION.
+# The comparison alone: bash test/upgrade/catalog_diff.sh FRESH_DB UPDATED_DB.
+say "upgrade from 0.1.0 (test/upgrade/check.sh)"
+bash test/upgrade/check.sh || failed+=(upgrade)
+
 # Hostile arguments, mutated models, cancels and kills, in its own database (dmine_fuzz); a few
 # minutes. It prints its seed: `bash test/fuzz/run.sh --seed N` replays a failure.
 say "fuzz suite (test/fuzz)"
@@ -77,7 +84,7 @@ psql -q -X -v ON_ERROR_STOP=1 -f test/cron/schedule.sql &&
     psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
 
 # the cron check may fail twice but counts once
-suite_names=(unit regress pgtap fuzz docs report cron)
+suite_names=(unit regress pgtap upgrade fuzz docs report cron)
 suites=${#suite_names[@]}
 failed_count=$(printf '%s\n' "${failed[@]}" | sort -u | grep -c . || true)
 if [ ${#failed[@]} -gt 0 ]; then

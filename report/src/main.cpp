@@ -1,6 +1,8 @@
 // dmine-report: a self-contained HTML report of a dmine mining run.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -30,6 +32,11 @@ std::string read_file(const std::string &path) {
     return ss.str();
 }
 
+// "cannot write PATH: REASON", the reason as the OS gives it (errno).
+[[noreturn]] void write_error(const std::string &path, int err) {
+    throw Error("cannot write " + path + ": " + std::strerror(err));
+}
+
 // Writes through a temporary file next to the target, so a failed run leaves no half a report.
 void write_file(const std::string &path, const std::string &text) {
     if (path == "-") {
@@ -41,18 +48,24 @@ void write_file(const std::string &path, const std::string &text) {
     fs::path target(path);
     fs::path tmp = target;
     tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error("cannot write " + path);
-        out << text;
-        out.close();
-        if (!out) throw Error("cannot write " + path);
+    std::FILE *out = std::fopen(tmp.c_str(), "wb");
+    if (!out) write_error(path, errno);
+    bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    int err = errno;
+    if (std::fclose(out) != 0 && written) {
+        written = false;
+        err = errno;
     }
     std::error_code ec;
+    if (!written) {
+        fs::remove(tmp, ec);
+        write_error(path, err);
+    }
     fs::rename(tmp, target, ec);
     if (ec) {
-        fs::remove(tmp, ec);
-        throw Error("cannot write " + path);
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw Error("cannot write " + path + ": " + ec.message());
     }
 }
 

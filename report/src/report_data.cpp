@@ -32,9 +32,18 @@ json opt_json(const opt_s &v) {
     return v ? json(*v) : json(nullptr);
 }
 
+// Counts are read as float8 (histograms, top values) but are whole numbers: JSON integers.
+json count_json(double v) {
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0)
+        return json(static_cast<int64_t>(v));
+    return std::isfinite(v) ? json(v) : json(nullptr);
+}
+
 json histogram_json(const std::optional<Histogram> &h) {
     if (!h) return nullptr;
-    return json{{"edges", h->edges}, {"counts", h->counts}};
+    json counts = json::array();
+    for (double c : h->counts) counts.push_back(count_json(c));
+    return json{{"edges", h->edges}, {"counts", counts}};
 }
 
 } // namespace
@@ -533,7 +542,8 @@ json to_json(const ReportData &d) {
     for (const auto &c : d.profile) {
         json top = json::array();
         for (const auto &t : c.top_values)
-            top.push_back({{"value", t.value}, {"count", t.count}, {"share", opt_json(t.share)}});
+            top.push_back(
+                {{"value", t.value}, {"count", count_json(t.count)}, {"share", opt_json(t.share)}});
         profile.push_back({{"column_name", c.name},
                            {"ordinal", opt_json(c.ordinal)},
                            {"data_type", opt_json(c.data_type)},

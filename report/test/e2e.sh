@@ -119,7 +119,28 @@ one_line_error "no connection" "cannot connect" -h /nonexistent -d "$DB_FIXTURE"
 one_line_error "no password on the command line" "refusing a password" "dbname=$DB_FIXTURE password=x" --out "$ART/none.html"
 psql -X -q -d "$DB_FIXTURE" -c "UPDATE dmine.runs SET status = 'failed' WHERE run_id = 1" >/dev/null
 one_line_error "no successful run" "no successful run" -d "$DB_FIXTURE" --out "$ART/none.html"
+one_line_error "an output directory that does not exist" "cannot write /nonexistent/dir/r.html: No such file or directory" \
+    -d "$DB_FIXTURE" --run 2 --out /nonexistent/dir/r.html
 check "no report file is left behind by the errors" test ! -e "$ART/none.html"
+
+# Counts are JSON integers (694, not 694.0).
+check "the JSON export writes counts as integers" "${DMINE_PYTHON:-/usr/bin/python3}" "$ROOT/report/test/json_counts.py" "$ART/fixture-latest.json"
+
+# The version is the extension's, and the install step put the tool on the PATH.
+control_version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$ROOT/dmine.control")
+package_version=$(psql -X -Atq -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dmine'" 2>/dev/null || true)
+tool_version=$("$REPORT" --version | awk '{print $2}')
+if [ "$tool_version" = "$control_version" ] && [ "$tool_version" = "$package_version" ]; then
+    ok "dmine-report --version is the extension's version ($tool_version)"
+else
+    not_ok "dmine-report --version says $tool_version, dmine.control $control_version, the installed extension $package_version"
+fi
+installed=$(command -v dmine-report || true)
+if [ -n "$installed" ] && [ "$("$installed" --version)" = "$("$REPORT" --version)" ]; then
+    ok "dmine-report is installed on the PATH ($installed)"
+else
+    not_ok "dmine-report is not installed on the PATH (bash scripts/build.sh installs it): ${installed:-not found}"
+fi
 
 # A custom template.
 printf 'run {{run.id}} of {{run.warehouse_name}}: {{#steps}}{{name}}={{status}} {{/steps}}\n' >"$ART/custom.mustache"

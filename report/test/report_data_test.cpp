@@ -237,3 +237,21 @@ TEST(ReportData, JsonOfTheReportData) {
     EXPECT_EQ(j["sections"][0]["state"], "ok");
     EXPECT_NO_THROW(json::parse(j.dump()));
 }
+
+TEST(ReportData, JsonWritesCountsAsIntegers) {
+    ReportData d;
+    d.run = full_run("succeeded");
+    ProfileColumn c;
+    c.name = "amount";
+    c.top_values = {{"grocery", 694.0, 0.5}, {"toys", 2.5, 0.1}};
+    c.histogram = Histogram{{0, 1, 2}, {12.0, 3.0}};
+    d.profile.push_back(c);
+    d.anomalies.score_histogram = Histogram{{0, 0.5, 1}, {40.0, 2.0}};
+    json j = to_json(d);
+    const json &col = j["profile"]["columns"][0];
+    EXPECT_TRUE(col["top_values"][0]["count"].is_number_integer());
+    EXPECT_EQ(col["top_values"][0]["count"].dump(), "694");
+    EXPECT_TRUE(col["top_values"][1]["count"].is_number_float()); // a fractional count stays one
+    EXPECT_EQ(col["histogram"]["counts"].dump(), "[12,3]");
+    EXPECT_EQ(j["anomalies"]["score_histogram"]["counts"].dump(), "[40,2]");
+}

@@ -1,0 +1,40 @@
+-- DROP EXTENSION dmine takes the dmine schema with it. CREATE EXTENSION creates the schema
+-- before the script runs, so it is no member of the extension, and a schema may not be added to
+-- the extension it contains (pg_dump could not order them). Instead, just before a DROP
+-- EXTENSION the schema is made a member, when it holds nothing but the extension's objects (a
+-- schema with the user's own tables stays, with them), and just after a DROP EXTENSION that left
+-- dmine in place it is a plain schema again. Event triggers of the extension go with it, so the
+-- second one runs only when dmine survived the command.
+CREATE FUNCTION @extschema@.dm_extension_drop_hook() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ext oid;
+    nsp oid;
+BEGIN
+    SELECT e.oid, e.extnamespace INTO ext, nsp FROM pg_catalog.pg_extension e WHERE e.extname = 'dmine';
+    IF ext IS NULL THEN
+        RETURN;
+    END IF;
+    DELETE FROM pg_catalog.pg_depend
+    WHERE classid = 'pg_catalog.pg_namespace'::regclass AND objid = nsp AND objsubid = 0
+      AND refclassid = 'pg_catalog.pg_extension'::regclass AND refobjid = ext AND deptype = 'e';
+    IF TG_EVENT = 'ddl_command_start' AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_depend d
+        WHERE d.refclassid = 'pg_catalog.pg_namespace'::regclass AND d.refobjid = nsp
+          AND NOT (d.classid = 'pg_catalog.pg_extension'::regclass AND d.objid = ext)
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend m
+                          WHERE m.classid = d.classid AND m.objid = d.objid AND m.deptype = 'e'
+                            AND m.refclassid = 'pg_catalog.pg_extension'::regclass AND m.refobjid = ext))
+    THEN
+        INSERT INTO pg_catalog.pg_depend (classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)
+        VALUES ('pg_catalog.pg_namespace'::regclass, nsp, 0, 'pg_catalog.pg_extension'::regclass, ext, 0, 'e');
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.dm_extension_drop_hook() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.dm_extension_drop_hook() IS
+    'Event trigger function: DROP EXTENSION dmine also drops the dmine schema when it holds nothing else';
+CREATE EVENT TRIGGER dmine_drop_extension_start ON ddl_command_start WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION @extschema@.dm_extension_drop_hook();
+CREATE EVENT TRIGGER dmine_drop_extension_end ON ddl_command_end WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION @extschema@.dm_extension_drop_hook();
