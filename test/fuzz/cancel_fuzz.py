@@ -126,8 +126,33 @@ class CancelFuzz:
         running = fz.sql("SELECT count(*) FROM dmine.runs WHERE status = 'running' AND "
                          "backend_pid = %d" % w.pid).first()
         if locks or running:
+            self.after_commit_cancel(w, replay, locks, running)
+
+    def after_commit_cancel(self, w, replay, locks, running):
+        """A cancel served during a COMMIT of the run ends the CALL before it can log (see
+        docs/design.md): the claim must be over all the same (another session runs at once and
+        marks the run abandoned), and the session's own next run releases the lock it kept."""
+        fz = self.fz
+        r = fz.sql("CALL dmine.run_mining('fz', steps => '{rfm}')")
+        if not r.ok:
             fz.fail('stuck run', replay, 'after a cancel the idle session holds %s advisory '
-                    'lock(s) and %s run(s) stay running' % (locks, running),
+                    'lock(s) and %s run(s) stay running, and another session cannot run: %s %s'
+                    % (locks, running, r.sqlstate, r.message), signature='stuck after cancel')
+            return
+        try:
+            with w.conn.cursor() as cur:
+                cur.execute("CALL dmine.run_mining('fz', steps => '{rfm}')")
+        except psycopg2.Error as e:
+            fz.fail('stuck run', replay, 'the cancelled session cannot run again: %s' % e,
+                    signature='rerun after cancel')
+            return
+        locks = fz.sql("SELECT count(*) FROM pg_locks WHERE pid = %d AND locktype = 'advisory'"
+                       % w.pid).first()
+        running = fz.sql("SELECT count(*) FROM dmine.runs WHERE status = 'running' AND "
+                         "backend_pid = %d" % w.pid).first()
+        if locks or running:
+            fz.fail('stuck run', replay, 'after a cancel during a COMMIT and a new run, the session '
+                    'still holds %s advisory lock(s) and %s run(s) stay running' % (locks, running),
                     signature='stuck after cancel')
 
     def blocked_run(self, table, mode, delay, timeout_ms):
