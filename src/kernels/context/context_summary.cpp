@@ -40,12 +40,23 @@ double clamp_surprise(double s) {
     return std::min(s, kMaxSurprise);
 }
 
-// -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins.
+// -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins;
+// with `cyclic`, the frequencies are first smoothed over the neighbouring bins (1/4, 1/2, 1/4).
 double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
-                    std::uint64_t n) {
-    double total = static_cast<double>(n) + count * kTimeSmoothing, p = 0;
-    for (int b = first; b < first + count; b++)
-        if (bins[b] <= bins[bin]) p += (static_cast<double>(bins[b]) + kTimeSmoothing) / total;
+                    bool cyclic) {
+    std::array<double, kTimeBins> f{};
+    double total = 0;
+    for (int b = 0; b < count; b++) {
+        double c = static_cast<double>(bins[first + b]);
+        if (cyclic)
+            c = 0.5 * c + 0.25 * static_cast<double>(bins[first + (b + count - 1) % count]) +
+                0.25 * static_cast<double>(bins[first + (b + 1) % count]);
+        f[b] = c + kTimeSmoothing;
+        total += f[b];
+    }
+    double p = 0;
+    for (int b = 0; b < count; b++)
+        if (f[b] <= f[bin - first]) p += f[b] / total;
     return clamp_surprise(-std::log(std::min(1.0, p)));
 }
 
@@ -148,8 +159,8 @@ std::optional<Assessment> Summary::assess_time(const std::string *key, std::int6
     a.weekday = weekday;
     a.typical = static_cast<double>(bins[hour]) / static_cast<double>(n);
     a.spread = static_cast<double>(bins[24 + weekday]) / static_cast<double>(n);
-    double sh = bin_surprise(bins, 0, 24, hour, n);
-    double sd = bin_surprise(bins, 24, 7, 24 + weekday, n);
+    double sh = bin_surprise(bins, 0, 24, hour, true);
+    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false);
     a.by_weekday = sd > sh;
     a.surprise = std::max(sh, sd);
     return a;
