@@ -66,8 +66,8 @@ BEGIN
     EXECUTE format($q$
         SELECT count(*) AS lines, count(*) FILTER (WHERE usable) AS usable,
                @extschema@.dm_context_fit(%2$s, unit_price) FILTER (WHERE usable AND %2$s IS NOT NULL) AS price,
-               @extschema@.dm_context_fit(%2$s, quantity) FILTER (WHERE usable) AS qty_p,
-               @extschema@.dm_context_fit(customer_key::text, quantity) FILTER (WHERE usable) AS qty_c,
+               @extschema@.dm_context_fit(%2$s, quantity, '{"min_spread": 0.3}') FILTER (WHERE usable) AS qty_p,
+               @extschema@.dm_context_fit(customer_key::text, quantity, '{"min_spread": 0.3}') FILTER (WHERE usable) AS qty_c,
                @extschema@.dm_context_fit(customer_key::text, amount) FILTER (WHERE usable) AS amount,
                @extschema@.dm_context_fit_time(%3$s, ts::timestamp) FILTER (WHERE usable AND %5$s) AS at,
                ARRAY[NULL::@extschema@.context_summary %4$s] AS extra
@@ -94,8 +94,8 @@ BEGIN
     -- The surprises of a line (nats), in the order of names: a group too small falls back to all lines.
     surprise_sql := format($q$ARRAY[
         COALESCE(@extschema@.dm_context_surprise($1, %1$s, unit_price), @extschema@.dm_context_surprise($1, NULL, unit_price)),
-        COALESCE(@extschema@.dm_context_surprise($2, %1$s, quantity, 'high'), @extschema@.dm_context_surprise($2, NULL, quantity, 'high'))
-            + COALESCE(@extschema@.dm_context_surprise($3, customer_key::text, quantity, 'high'), 0),
+        @extschema@.dm_context_sum(COALESCE(@extschema@.dm_context_surprise($2, %1$s, quantity, 'high'), @extschema@.dm_context_surprise($2, NULL, quantity, 'high')),
+                                     @extschema@.dm_context_surprise($3, customer_key::text, quantity, 'high')),
         COALESCE(@extschema@.dm_context_surprise($4, customer_key::text, amount, 'high'), @extschema@.dm_context_surprise($4, NULL, amount, 'high')),
         COALESCE(@extschema@.dm_context_surprise($5, %2$s, ts::timestamp), @extschema@.dm_context_surprise($5, NULL, ts::timestamp))
         %3$s]$q$, product, store,
