@@ -18,17 +18,19 @@ def main():
     feats = ("ARRAY[amount::float8, quantity::float8, date_part('hour', sold_at) + date_part('minute', sold_at) / 60]")
 
     def baseline():
-        execute(conn, f"""
-            CREATE TEMP TABLE bench_model AS SELECT dmine.dm_iforest({feats},
-                '{{"n_trees": 100, "sample_size": 1024, "seed": 42, "contamination": 0.002}}') AS m
-            FROM bench_anomaly.sales_lines TABLESAMPLE SYSTEM ({pct}) REPEATABLE (42)""")
+        # As the 0.1.0 step: the model is a query parameter (decoded once), every line scored in
+        # FROM, in one parallel aggregate.
+        model = execute(conn, f"""
+            SELECT dmine.dm_iforest({feats},
+                '{{"n_trees": 100, "sample_size": 1024, "seed": 42, "contamination": 0.002}}')::text
+            FROM bench_anomaly.sales_lines TABLESAMPLE SYSTEM ({pct}) REPEATABLE (42)""")[0][0]
         execute(conn, f"""
             SELECT count(score), dmine.dm_histogram(score, 20, 0, 1),
                    dmine.dm_pipeline_collect(jsonb_build_object('line', line_id, 'score', score))
-                       FILTER (WHERE score > (dmine.dm_iforest_info(b.m)->>'threshold')::float8)
-            FROM bench_anomaly.sales_lines AS l CROSS JOIN bench_model AS b
-                 CROSS JOIN LATERAL dmine.dm_iforest_score(b.m, {feats}) AS score""")
-        execute(conn, "DROP TABLE bench_model")
+                       FILTER (WHERE score > 0.6)
+            FROM bench_anomaly.sales_lines AS l
+                 CROSS JOIN LATERAL dmine.dm_iforest_score(%s::dmine.iforest_model, {feats}) AS score""",
+                (model,))
 
     def context_step():
         execute(conn, "CALL dmine.run_mining('bench_anomaly', steps => '{anomalies}')")
