@@ -189,7 +189,7 @@ void ets_point_forecast(const EtsSpec &spec, const EtsParams &par, const double 
         if (std::fabs(par.phi - 1.0) < kTol)
             phistar += 1.0;
         else
-            phistar += std::pow(par.phi, static_cast<double>(i + 1));
+            phistar += std::pow(par.phi, static_cast<double>(i + 2));
     }
 }
 
