@@ -6,7 +6,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(55);
+SELECT plan(56);
 
 -- A seasonal monthly series with trend (period 12), in four time types, and a short one.
 CREATE TEMP TABLE s AS
@@ -117,6 +117,19 @@ SELECT ok((SELECT corr(p.point, s.factor) FROM (SELECT dm_forecast(sold_at, amou
 SELECT is((SELECT count(*)::int FROM (SELECT depot_id, dm_forecast(date_key, amount::float8, 3, '{"grain": "month"}') AS fc
            FROM fc_demo.sales_lines GROUP BY depot_id) q WHERE fc IS NOT NULL),
           (SELECT count(DISTINCT depot_id)::int FROM fc_demo.sales_lines), 'one forecast per depot');
+
+-- A parallel plan (partial aggregates, serialised states, combined) gives the serial result.
+CREATE TABLE fc_par AS SELECT g, i::bigint AS t, 50 + 10 * sin(i + g) + g AS y
+FROM generate_series(1, 60) AS g, generate_series(1, 48) AS i;
+ANALYZE fc_par;
+CREATE TEMP TABLE serial_fc AS SELECT g, dm_forecast(t, y, 3)::text AS fc FROM fc_par GROUP BY g;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL enable_hashagg = off;
+SELECT is((SELECT count(*)::int FROM (SELECT g, dm_forecast(t, y, 3)::text AS fc FROM fc_par GROUP BY g) p
+           JOIN serial_fc s USING (g) WHERE p.fc = s.fc), 60, 'parallel plan: same forecasts');
 
 SELECT * FROM finish();
 ROLLBACK;
