@@ -71,7 +71,7 @@ bash test/fuzz/run.sh || failed+=(fuzz)
 # the outputs they show.
 say "docs (the SQL of the README and of the docs pages, as written)"
 bash test/docs/run_sql_blocks.sh README.md docs/clustering.md docs/exploration.md docs/pipeline.md docs/results.md \
-    docs/rfm.md docs/statistics.md docs/anomaly.md docs/forecasting.md || failed+=(docs)
+    docs/rfm.md docs/statistics.md docs/anomaly.md docs/forecasting.md docs/summaries.md || failed+=(docs)
 
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"
