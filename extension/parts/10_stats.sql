@@ -27,57 +27,99 @@ CREATE TYPE histogram AS (
 );
 COMMENT ON TYPE histogram IS 'Result of dm_histogram(): equal-width bins and their counts';
 
--- Column summary state (moments + KLL sketch), shared by dm_stats, dm_quantiles, dm_histogram.
-CREATE FUNCTION dm_summary_accum(internal, float8) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_quantiles_accum(internal, float8, float8[]) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_histogram_accum(internal, float8, int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_summary_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_summary_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_summary_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_stats_final(internal) RETURNS stats
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_quantiles_final(internal) RETURNS float8[]
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_histogram_final(internal) RETURNS histogram
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- Column summary state (moments + KLL sketch), shared by dm_stats, dm_quantiles, dm_histogram:
+-- a real type, so that the aggregates split across Citus workers and summaries can be stored.
+CREATE TYPE stats_summary;
+CREATE FUNCTION stats_summary_in(cstring) RETURNS stats_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_out(stats_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_recv(internal) RETURNS stats_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_send(stats_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE stats_summary (
+    INPUT = stats_summary_in, OUTPUT = stats_summary_out,
+    RECEIVE = stats_summary_recv, SEND = stats_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE stats_summary IS
+    'summary of a float8 column (counts, moments, KLL quantile sketch): store it, roll it up with dm_rollup, read it with dm_summary_stats/dm_summary_quantiles/dm_summary_histogram';
 
--- States live in the aggregate's memory context, where hash aggregation counts them against
--- work_mem; SSPACE is the planner's estimate of one group's state.
+CREATE FUNCTION stats_summary_add(stats_summary, float8) RETURNS stats_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_add(stats_summary, float8, float8[]) RETURNS stats_summary
+    AS 'MODULE_PATHNAME', 'stats_summary_add_quantiles'
+    LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_add(stats_summary, float8, int) RETURNS stats_summary
+    AS 'MODULE_PATHNAME', 'stats_summary_add_histogram'
+    LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_combine(stats_summary, stats_summary) RETURNS stats_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_quantiles(stats_summary) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION stats_summary_histogram(stats_summary) RETURNS histogram
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+
+-- Accessors (also the final function of dm_stats).
+CREATE FUNCTION dm_summary_stats(s stats_summary) RETURNS stats
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_stats(stats_summary) IS
+    'the dm_stats row of a stats summary';
+CREATE FUNCTION dm_summary_quantiles(s stats_summary, probabilities float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_quantiles(stats_summary, float8[]) IS
+    'quantiles of a stats summary at the given probabilities, as dm_quantiles';
+CREATE FUNCTION dm_summary_histogram(s stats_summary, bins int) RETURNS histogram
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_histogram(stats_summary, int) IS
+    'equal-width histogram of a stats summary over its observed range, as dm_histogram(x, bins)';
+
+-- The state is an expanded object in the aggregate's memory context, where hash aggregation
+-- counts it against work_mem; SSPACE is the planner's estimate of one group's state.
 CREATE AGGREGATE dm_stats(x float8) (
-    SFUNC = dm_summary_accum, STYPE = internal,
+    SFUNC = stats_summary_add, STYPE = stats_summary,
     SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
-    FINALFUNC = dm_stats_final,
-    COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
-    DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_stats,
+    COMBINEFUNC = stats_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_stats(float8) IS
     'count, nulls, NaN/Infinity counts, mean, stddev, variance, min, max, skewness, kurtosis and p01..p99 of x, in one scan';
 
 CREATE AGGREGATE dm_quantiles(x float8, probabilities float8[]) (
-    SFUNC = dm_quantiles_accum, STYPE = internal,
+    SFUNC = stats_summary_add, STYPE = stats_summary,
     SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
-    FINALFUNC = dm_quantiles_final,
-    COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
-    DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
+    FINALFUNC = stats_summary_quantiles,
+    COMBINEFUNC = stats_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_quantiles(float8, float8[]) IS
     'quantiles of x at the given probabilities (exact up to 10,000 values, then KLL sketch)';
 
 CREATE AGGREGATE dm_histogram(x float8, bins int) (
-    SFUNC = dm_histogram_accum, STYPE = internal,
+    SFUNC = stats_summary_add, STYPE = stats_summary,
     SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
-    FINALFUNC = dm_histogram_final,
-    COMBINEFUNC = dm_summary_combine, SERIALFUNC = dm_summary_serialize,
-    DESERIALFUNC = dm_summary_deserialize, PARALLEL = SAFE
+    FINALFUNC = stats_summary_histogram,
+    COMBINEFUNC = stats_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_histogram(float8, int) IS
     'equal-width histogram of x over its observed range (exact up to 10,000 values, then from the sketch)';
+
+-- Summaries: the state as a value, and its rollup.
+CREATE AGGREGATE dm_stats_summary(x float8) (
+    SFUNC = stats_summary_add, STYPE = stats_summary,
+    SSPACE = 11000, -- bytes: a state after about 1,000 rows (exact sketch)
+    COMBINEFUNC = stats_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_stats_summary(float8) IS
+    'stats summary of x (counts, moments, KLL sketch), to store and roll up with dm_rollup';
+
+CREATE AGGREGATE dm_rollup(s stats_summary) (
+    SFUNC = stats_summary_combine, STYPE = stats_summary,
+    SSPACE = 11000, -- bytes: a summary of about 1,000 rows
+    COMBINEFUNC = stats_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_rollup(stats_summary) IS
+    'the stats summary of all the rows behind the given summaries';
 
 -- Fixed-bounds histogram: exact counts in one pass.
 CREATE FUNCTION dm_histogram_fixed_accum(internal, float8, int, float8, float8) RETURNS internal
@@ -170,10 +212,6 @@ DO $comments$
 DECLARE f text;
 BEGIN
     FOREACH f IN ARRAY ARRAY[
-        'dm_summary_accum(internal, float8)', 'dm_quantiles_accum(internal, float8, float8[])',
-        'dm_histogram_accum(internal, float8, int)', 'dm_summary_combine(internal, internal)',
-        'dm_summary_serialize(internal)', 'dm_summary_deserialize(bytea, internal)',
-        'dm_stats_final(internal)', 'dm_quantiles_final(internal)', 'dm_histogram_final(internal)',
         'dm_histogram_fixed_accum(internal, float8, int, float8, float8)',
         'dm_histogram_fixed_combine(internal, internal)', 'dm_histogram_fixed_serialize(internal)',
         'dm_histogram_fixed_deserialize(bytea, internal)', 'dm_histogram_fixed_final(internal)',
@@ -182,7 +220,14 @@ BEGIN
         'dm_corr_final(internal)', 'dm_cov_final(internal)',
         'dm_distinct_accum(internal, anyelement)', 'dm_distinct_combine(internal, internal)',
         'dm_distinct_serialize(internal)', 'dm_distinct_deserialize(bytea, internal)',
-        'dm_distinct_final(internal)']
+        'dm_distinct_final(internal)',
+        'stats_summary_in(cstring)', 'stats_summary_out(stats_summary)',
+        'stats_summary_recv(internal)', 'stats_summary_send(stats_summary)',
+        'stats_summary_add(stats_summary, float8)',
+        'stats_summary_add(stats_summary, float8, float8[])',
+        'stats_summary_add(stats_summary, float8, int)',
+        'stats_summary_combine(stats_summary, stats_summary)',
+        'stats_summary_quantiles(stats_summary)', 'stats_summary_histogram(stats_summary)']
     LOOP
         EXECUTE format('COMMENT ON FUNCTION @extschema@.%s IS %L', f,
                        'support function of a dmine aggregate (internal)');

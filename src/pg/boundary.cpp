@@ -111,11 +111,12 @@ void install_interrupt_hook() {
     set_interrupt_hook(&throw_if_cancel_pending);
 }
 
-Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {
+namespace {
+
+// Record the exception being handled (call inside a catch block only).
+void record_current_exception() noexcept {
     try {
-        // Aggregate states allocate in the aggregate's context, where work_mem counts them.
-        StateMemoryScope scope(call_state_context(fcinfo));
-        return body(fcinfo);
+        throw;
     } catch (const PgError &e) {
         reset_pending().pg_error = e.data();
     } catch (const Error &e) {
@@ -135,7 +136,29 @@ Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInf
         reset_pending().sqlstate = ERRCODE_INTERNAL_ERROR;
         copy_text(pending.message, sizeof pending.message, "unknown C++ exception");
     }
+}
+
+} // namespace
+
+Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept {
+    try {
+        // Aggregate states allocate in the aggregate's context, where work_mem counts them.
+        StateMemoryScope scope(call_state_context(fcinfo));
+        return body(fcinfo);
+    } catch (...) {
+        record_current_exception();
+    }
     raise(function_name, pending);
+}
+
+void run_guarded(const char *what, void (*fn)(void *), void *arg) noexcept {
+    try {
+        fn(arg);
+        return;
+    } catch (...) {
+        record_current_exception();
+    }
+    raise(what, pending);
 }
 
 } // namespace dmine::pg

@@ -34,6 +34,10 @@ using FunctionBody = Datum (*)(FunctionCallInfo);
 // Run body(fcinfo); on any exception, raise the matching PostgreSQL error. Never returns on error.
 Datum call_guarded(const char *function_name, FunctionBody body, FunctionCallInfo fcinfo) noexcept;
 
+// Run fn(arg) for PostgreSQL callbacks that are no SQL function (expanded-object methods):
+// exceptions become PostgreSQL errors as in call_guarded.
+void run_guarded(const char *what, void (*fn)(void *), void *arg) noexcept;
+
 [[noreturn]] void throw_pg_error(MemoryContext context);
 
 // Run fn(arg) under PG_TRY; false when it raised a PostgreSQL error (then call throw_pg_error).
