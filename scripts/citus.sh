@@ -3,7 +3,7 @@
 #   citus.sh install   build Citus 13.2.2 from the vendored source (cached) and install it into
 #                      the PostgreSQL tree of $PG_CONFIG, unless it is installed there already
 #   citus.sh start     install, then start a coordinator and two workers on loopback ports
-#                      (DMINE_CITUS_PORT, +1, +2) and print shell lines to eval (PGHOST, PGPORT,
+#                      (DMINE_CITUS_PORT, default DMINE_PORT + 1, then +1, +2) and print shell lines to eval (PGHOST, PGPORT,
 #                      PGUSER, PGDATABASE, DMINE_CITUS_CLUSTER, DMINE_CITUS_WORKER_PORTS)
 #   citus.sh stop      stop the three servers and remove their data
 # PostgreSQL refuses to run as root, so as root the servers belong to the user `dmine`.
@@ -11,7 +11,8 @@ source "$(dirname "$0")/lib.sh"
 
 CITUS_VERSION=13.2.2
 CITUS_SHA256=dd2453caec20a830e5e63f1def5c5a98cb6f57ae510407cdcd800916fcdab430
-PORT=${DMINE_CITUS_PORT:-${DMINE_PORT:-54329}}
+# Beside the single-node cluster of scripts/cluster.sh (DMINE_PORT), which may run at the same time.
+PORT=${DMINE_CITUS_PORT:-$((${DMINE_PORT:-54329} + 1))}
 DB=${DMINE_DB:-dmine}
 WORKERS=2
 
