@@ -25,11 +25,11 @@ BEGIN
 END
 $$;
 
--- Whether every aggregate of that name in dmine has a real (non-pseudo) state type.
+-- Whether an aggregate of dmine (a signature, as 'dm_corr(float8[])') has a real (non-pseudo) state type.
 CREATE FUNCTION citus_test.real_state(agg text) RETURNS boolean LANGUAGE sql AS $$
-    SELECT bool_and(t.typtype <> 'p')
-    FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_type t ON t.oid = a.aggtranstype
-    WHERE p.pronamespace = 'dmine'::regnamespace AND p.proname = agg
+    SELECT t.typtype <> 'p'
+    FROM pg_aggregate a JOIN pg_type t ON t.oid = a.aggtranstype
+    WHERE a.aggfnoid = ('dmine.' || agg)::regprocedure
 $$;
 
 -- The two pushdown tests of an aggregate query: EXPLAIN (VERBOSE) shows worker_partial_agg, and
