@@ -121,27 +121,55 @@ CREATE AGGREGATE dm_rollup(s stats_summary) (
 COMMENT ON AGGREGATE dm_rollup(stats_summary) IS
     'the stats summary of all the rows behind the given summaries';
 
--- Fixed-bounds histogram: exact counts in one pass.
-CREATE FUNCTION dm_histogram_fixed_accum(internal, float8, int, float8, float8) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_histogram_fixed_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_histogram_fixed_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_histogram_fixed_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_histogram_fixed_final(internal) RETURNS histogram
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- Fixed-bounds histogram: exact counts in one pass, over the histogram_summary type.
+CREATE TYPE histogram_summary;
+CREATE FUNCTION histogram_summary_in(cstring) RETURNS histogram_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION histogram_summary_out(histogram_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION histogram_summary_recv(internal) RETURNS histogram_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION histogram_summary_send(histogram_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE histogram_summary (
+    INPUT = histogram_summary_in, OUTPUT = histogram_summary_out, RECEIVE = histogram_summary_recv, SEND = histogram_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE histogram_summary IS
+    'equal-width bin counts over fixed bounds: store it, roll it up with dm_rollup, read it with dm_summary_histogram';
+CREATE FUNCTION histogram_summary_combine(histogram_summary, histogram_summary) RETURNS histogram_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION histogram_summary_add(histogram_summary, float8, int, float8, float8) RETURNS histogram_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_histogram(s histogram_summary) RETURNS histogram
+    AS 'MODULE_PATHNAME', 'dm_summary_histogram_fixed' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_histogram(histogram_summary) IS
+    'the histogram of a histogram summary, as dm_histogram(x, bins, lower, upper)';
 
 CREATE AGGREGATE dm_histogram(x float8, bins int, lower float8, upper float8) (
-    SFUNC = dm_histogram_fixed_accum, STYPE = internal,
+    SFUNC = histogram_summary_add, STYPE = histogram_summary,
     SSPACE = 1100, -- bytes: about 100 bins
-    FINALFUNC = dm_histogram_fixed_final,
-    COMBINEFUNC = dm_histogram_fixed_combine, SERIALFUNC = dm_histogram_fixed_serialize,
-    DESERIALFUNC = dm_histogram_fixed_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_histogram,
+    COMBINEFUNC = histogram_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_histogram(float8, int, float8, float8) IS
     'equal-width histogram of x over [lower, upper], exact; values outside are counted in below/above';
+
+CREATE AGGREGATE dm_histogram_summary(x float8, bins int, lower float8, upper float8) (
+    SFUNC = histogram_summary_add, STYPE = histogram_summary,
+    SSPACE = 1100, -- bytes: about 100 bins
+    COMBINEFUNC = histogram_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_histogram_summary(float8, int, float8, float8) IS
+    'histogram summary of x over [lower, upper], to store and roll up with dm_rollup';
+
+CREATE AGGREGATE dm_rollup(s histogram_summary) (
+    SFUNC = histogram_summary_combine, STYPE = histogram_summary,
+    SSPACE = 1100, -- bytes: about 100 bins
+    COMBINEFUNC = histogram_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_rollup(histogram_summary) IS
+    'the histogram summary of all the rows behind the given summaries (same bins and bounds)';
 
 CREATE FUNCTION dm_histogram_bins(h histogram)
 RETURNS TABLE (bin int, lower float8, upper float8, count bigint)
@@ -153,84 +181,115 @@ AS $$
 $$;
 COMMENT ON FUNCTION dm_histogram_bins(histogram) IS 'one row per bin of a histogram';
 
--- Correlation and covariance matrices of feature vectors.
-CREATE FUNCTION dm_corr_accum(internal, float8[]) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_corr_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_corr_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_corr_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_corr_final(internal) RETURNS float8[]
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_cov_final(internal) RETURNS float8[]
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- Correlation and covariance matrices of feature vectors, over the comoments_summary type.
+CREATE TYPE comoments_summary;
+CREATE FUNCTION comoments_summary_in(cstring) RETURNS comoments_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comoments_summary_out(comoments_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comoments_summary_recv(internal) RETURNS comoments_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comoments_summary_send(comoments_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE comoments_summary (
+    INPUT = comoments_summary_in, OUTPUT = comoments_summary_out, RECEIVE = comoments_summary_recv, SEND = comoments_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE comoments_summary IS
+    'co-moments of feature vectors (count, means, co-moment matrix): store it, roll it up with dm_rollup, read it with dm_summary_corr/dm_summary_cov';
+CREATE FUNCTION comoments_summary_combine(comoments_summary, comoments_summary) RETURNS comoments_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION comoments_summary_add(comoments_summary, float8[]) RETURNS comoments_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_corr(s comoments_summary) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_corr(comoments_summary) IS
+    'the correlation matrix of a co-moments summary, as dm_corr';
+CREATE FUNCTION dm_summary_cov(s comoments_summary) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_cov(comoments_summary) IS
+    'the covariance matrix of a co-moments summary, as dm_cov';
 
 CREATE AGGREGATE dm_corr(x float8[]) (
-    SFUNC = dm_corr_accum, STYPE = internal,
+    SFUNC = comoments_summary_add, STYPE = comoments_summary,
     SSPACE = 1000, -- bytes: about 8 features
-    FINALFUNC = dm_corr_final,
-    COMBINEFUNC = dm_corr_combine, SERIALFUNC = dm_corr_serialize,
-    DESERIALFUNC = dm_corr_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_corr,
+    COMBINEFUNC = comoments_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_corr(float8[]) IS
     'Pearson correlation matrix (float8[][]) of feature vectors; NULL entries for constant features';
 
 CREATE AGGREGATE dm_cov(x float8[]) (
-    SFUNC = dm_corr_accum, STYPE = internal,
+    SFUNC = comoments_summary_add, STYPE = comoments_summary,
     SSPACE = 1000, -- bytes: about 8 features
-    FINALFUNC = dm_cov_final,
-    COMBINEFUNC = dm_corr_combine, SERIALFUNC = dm_corr_serialize,
-    DESERIALFUNC = dm_corr_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_cov,
+    COMBINEFUNC = comoments_summary_combine, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE dm_cov(float8[]) IS 'sample covariance matrix (float8[][]) of feature vectors';
+COMMENT ON AGGREGATE dm_cov(float8[]) IS
+    'sample covariance matrix (float8[][]) of feature vectors';
 
--- Approximate distinct count.
-CREATE FUNCTION dm_distinct_accum(internal, anyelement) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_distinct_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_distinct_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_distinct_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_distinct_final(internal) RETURNS bigint
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE dm_comoments_summary(x float8[]) (
+    SFUNC = comoments_summary_add, STYPE = comoments_summary,
+    SSPACE = 1000, -- bytes: about 8 features
+    COMBINEFUNC = comoments_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_comoments_summary(float8[]) IS
+    'co-moments summary of feature vectors, to store and roll up with dm_rollup';
+
+CREATE AGGREGATE dm_rollup(s comoments_summary) (
+    SFUNC = comoments_summary_combine, STYPE = comoments_summary,
+    SSPACE = 1000, -- bytes: about 8 features
+    COMBINEFUNC = comoments_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_rollup(comoments_summary) IS
+    'the co-moments summary of all the rows behind the given summaries';
+
+-- Approximate distinct count, over the distinct_summary type (HyperLogLog).
+CREATE TYPE distinct_summary;
+CREATE FUNCTION distinct_summary_in(cstring) RETURNS distinct_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION distinct_summary_out(distinct_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION distinct_summary_recv(internal) RETURNS distinct_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION distinct_summary_send(distinct_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE distinct_summary (
+    INPUT = distinct_summary_in, OUTPUT = distinct_summary_out, RECEIVE = distinct_summary_recv, SEND = distinct_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE distinct_summary IS
+    'HyperLogLog sketch of distinct values: store it, roll it up with dm_rollup, read it with dm_summary_distinct';
+CREATE FUNCTION distinct_summary_combine(distinct_summary, distinct_summary) RETURNS distinct_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION distinct_summary_add(distinct_summary, anyelement) RETURNS distinct_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_distinct(s distinct_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_distinct(distinct_summary) IS
+    'the distinct count estimate of a HyperLogLog summary, as dm_approx_distinct';
 
 CREATE AGGREGATE dm_approx_distinct(x anyelement) (
-    SFUNC = dm_distinct_accum, STYPE = internal,
+    SFUNC = distinct_summary_add, STYPE = distinct_summary,
     SSPACE = 16500, -- bytes: 2^14 registers
-    FINALFUNC = dm_distinct_final,
-    COMBINEFUNC = dm_distinct_combine, SERIALFUNC = dm_distinct_serialize,
-    DESERIALFUNC = dm_distinct_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_distinct,
+    COMBINEFUNC = distinct_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_approx_distinct(anyelement) IS
     'HyperLogLog estimate of the number of distinct non-NULL values (standard error about 0.8%)';
 
-DO $comments$
-DECLARE f text;
-BEGIN
-    FOREACH f IN ARRAY ARRAY[
-        'dm_histogram_fixed_accum(internal, float8, int, float8, float8)',
-        'dm_histogram_fixed_combine(internal, internal)', 'dm_histogram_fixed_serialize(internal)',
-        'dm_histogram_fixed_deserialize(bytea, internal)', 'dm_histogram_fixed_final(internal)',
-        'dm_corr_accum(internal, float8[])', 'dm_corr_combine(internal, internal)',
-        'dm_corr_serialize(internal)', 'dm_corr_deserialize(bytea, internal)',
-        'dm_corr_final(internal)', 'dm_cov_final(internal)',
-        'dm_distinct_accum(internal, anyelement)', 'dm_distinct_combine(internal, internal)',
-        'dm_distinct_serialize(internal)', 'dm_distinct_deserialize(bytea, internal)',
-        'dm_distinct_final(internal)',
-        'stats_summary_in(cstring)', 'stats_summary_out(stats_summary)',
-        'stats_summary_recv(internal)', 'stats_summary_send(stats_summary)',
-        'stats_summary_add(stats_summary, float8)',
-        'stats_summary_add(stats_summary, float8, float8[])',
-        'stats_summary_add(stats_summary, float8, int)',
-        'stats_summary_combine(stats_summary, stats_summary)',
-        'stats_summary_quantiles(stats_summary)', 'stats_summary_histogram(stats_summary)']
-    LOOP
-        EXECUTE format('COMMENT ON FUNCTION @extschema@.%s IS %L', f,
-                       'support function of a dmine aggregate (internal)');
-    END LOOP;
-END
-$comments$;
+CREATE AGGREGATE dm_distinct_summary(x anyelement) (
+    SFUNC = distinct_summary_add, STYPE = distinct_summary,
+    SSPACE = 16500, -- bytes: 2^14 registers
+    COMBINEFUNC = distinct_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_distinct_summary(anyelement) IS
+    'HyperLogLog summary of the distinct non-NULL values of x, to store and roll up with dm_rollup';
+
+CREATE AGGREGATE dm_rollup(s distinct_summary) (
+    SFUNC = distinct_summary_combine, STYPE = distinct_summary,
+    SSPACE = 16500, -- bytes: 2^14 registers
+    COMBINEFUNC = distinct_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_rollup(distinct_summary) IS
+    'the HyperLogLog summary of all the rows behind the given summaries';

@@ -20,82 +20,135 @@ CREATE TYPE kmeans_model (
 COMMENT ON TYPE kmeans_model IS
     'a fitted K-Means model (centroids, scaling, sizes, SSE, scores); text form is JSON';
 
--- Fitting: the points go into a bounded sample; the final function fits.
-CREATE FUNCTION dm_kmeans_accum(internal, float8[], int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_accum(internal, float8[], int, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_auto_accum(internal, float8[], int, int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_auto_accum(internal, float8[], int, int, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_final(internal) RETURNS kmeans_model
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- Fitting: the points go into a bounded sample (the kmeans_summary type); the final function fits.
+CREATE TYPE kmeans_summary;
+CREATE FUNCTION kmeans_summary_in(cstring) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_out(kmeans_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_recv(internal) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_send(kmeans_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE kmeans_summary (
+    INPUT = kmeans_summary_in, OUTPUT = kmeans_summary_out, RECEIVE = kmeans_summary_recv, SEND = kmeans_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE kmeans_summary IS
+    'K-Means point sample (bottom-k sample, exact feature moments) with k and options: store it, roll it up with dm_rollup, fit it with dm_summary_kmeans';
+CREATE FUNCTION kmeans_summary_combine(kmeans_summary, kmeans_summary) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_add(kmeans_summary, float8[], int) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_add(kmeans_summary, float8[], int, jsonb) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_add_auto(kmeans_summary, float8[], int, int) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_add_auto(kmeans_summary, float8[], int, int, jsonb) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_add_sample(kmeans_summary, float8[]) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_add_sample(kmeans_summary, float8[], jsonb) RETURNS kmeans_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_summary_fit(kmeans_summary) RETURNS kmeans_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_kmeans(s kmeans_summary, k int, options jsonb DEFAULT NULL) RETURNS kmeans_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_kmeans(kmeans_summary, int, jsonb) IS
+    'K-Means model with k clusters fitted on the point sample of a summary (options: those of the summary unless given)';
+CREATE FUNCTION dm_summary_kmeans_auto(s kmeans_summary, k_min int, k_max int, options jsonb DEFAULT NULL) RETURNS kmeans_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_kmeans_auto(kmeans_summary, int, int, jsonb) IS
+    'K-Means model with the best silhouette for k in [k_min, k_max], fitted on the point sample of a summary';
 
 CREATE AGGREGATE dm_kmeans(features float8[], k int) (
-    SFUNC = dm_kmeans_accum, STYPE = internal,
+    SFUNC = kmeans_summary_add, STYPE = kmeans_summary,
     SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
-    FINALFUNC = dm_kmeans_final,
-    COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
-    DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
+    FINALFUNC = kmeans_summary_fit,
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_kmeans(float8[], int) IS
     'K-Means model with k clusters (k-means++, 10 restarts, standardised features); NULL rows are skipped';
 
 CREATE AGGREGATE dm_kmeans(features float8[], k int, options jsonb) (
-    SFUNC = dm_kmeans_accum, STYPE = internal,
+    SFUNC = kmeans_summary_add, STYPE = kmeans_summary,
     SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
-    FINALFUNC = dm_kmeans_final,
-    COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
-    DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
+    FINALFUNC = kmeans_summary_fit,
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_kmeans(float8[], int, jsonb) IS
     'K-Means model with k clusters; options: max_iter, tol, n_init, seed, scale, sample_size, silhouette_sample, swap_trials';
 
 CREATE AGGREGATE dm_kmeans_auto(features float8[], k_min int, k_max int) (
-    SFUNC = dm_kmeans_auto_accum, STYPE = internal,
+    SFUNC = kmeans_summary_add_auto, STYPE = kmeans_summary,
     SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
-    FINALFUNC = dm_kmeans_final,
-    COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
-    DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
+    FINALFUNC = kmeans_summary_fit,
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_kmeans_auto(float8[], int, int) IS
     'K-Means model whose k in [k_min, k_max] has the highest silhouette; inertia and silhouette of every k are kept';
 
 CREATE AGGREGATE dm_kmeans_auto(features float8[], k_min int, k_max int, options jsonb) (
-    SFUNC = dm_kmeans_auto_accum, STYPE = internal,
+    SFUNC = kmeans_summary_add_auto, STYPE = kmeans_summary,
     SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
-    FINALFUNC = dm_kmeans_final,
-    COMBINEFUNC = dm_kmeans_combine, SERIALFUNC = dm_kmeans_serialize,
-    DESERIALFUNC = dm_kmeans_deserialize, PARALLEL = SAFE
+    FINALFUNC = kmeans_summary_fit,
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_kmeans_auto(float8[], int, int, jsonb) IS
     'K-Means model whose k in [k_min, k_max] has the highest silhouette, with options as dm_kmeans';
 
--- Refinement: one exact Lloyd pass over every row.
-CREATE FUNCTION dm_kmeans_refine_accum(internal, kmeans_model, float8[]) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_refine_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_refine_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_refine_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_kmeans_refine_final(internal) RETURNS kmeans_model
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE AGGREGATE dm_kmeans_summary(features float8[]) (
+    SFUNC = kmeans_summary_add_sample, STYPE = kmeans_summary,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_kmeans_summary(float8[]) IS
+    'K-Means point sample of the feature vectors, to store, roll up with dm_rollup and fit with dm_summary_kmeans';
+
+CREATE AGGREGATE dm_kmeans_summary(features float8[], options jsonb) (
+    SFUNC = kmeans_summary_add_sample, STYPE = kmeans_summary,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_kmeans_summary(float8[], jsonb) IS
+    'K-Means point sample of the feature vectors with options (sample_size, seed)';
+
+CREATE AGGREGATE dm_rollup(s kmeans_summary) (
+    SFUNC = kmeans_summary_combine, STYPE = kmeans_summary,
+    SSPACE = 45000, -- bytes: about 1,000 rows of 4 features
+    COMBINEFUNC = kmeans_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_rollup(kmeans_summary) IS
+    'the K-Means point sample of all the rows behind the given summaries';
+
+-- Refinement: one exact Lloyd pass over every row (the kmeans_refine_summary type).
+CREATE TYPE kmeans_refine_summary;
+CREATE FUNCTION kmeans_refine_summary_in(cstring) RETURNS kmeans_refine_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_refine_summary_out(kmeans_refine_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_refine_summary_recv(internal) RETURNS kmeans_refine_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION kmeans_refine_summary_send(kmeans_refine_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE kmeans_refine_summary (
+    INPUT = kmeans_refine_summary_in, OUTPUT = kmeans_refine_summary_out, RECEIVE = kmeans_refine_summary_recv, SEND = kmeans_refine_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE kmeans_refine_summary IS
+    'state of dm_kmeans_refine: the model and the per-cluster sums of one Lloyd pass';
+CREATE FUNCTION kmeans_refine_summary_combine(kmeans_refine_summary, kmeans_refine_summary) RETURNS kmeans_refine_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_refine_summary_add(kmeans_refine_summary, kmeans_model, float8[]) RETURNS kmeans_refine_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION kmeans_refine_summary_final(kmeans_refine_summary) RETURNS kmeans_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_kmeans_refine(model kmeans_model, features float8[]) (
-    SFUNC = dm_kmeans_refine_accum, STYPE = internal,
+    SFUNC = kmeans_refine_summary_add, STYPE = kmeans_refine_summary,
     SSPACE = 2000, -- bytes: a small model
-    FINALFUNC = dm_kmeans_refine_final,
-    COMBINEFUNC = dm_kmeans_refine_combine, SERIALFUNC = dm_kmeans_refine_serialize,
-    DESERIALFUNC = dm_kmeans_refine_deserialize, PARALLEL = SAFE
+    FINALFUNC = kmeans_refine_summary_final,
+    COMBINEFUNC = kmeans_refine_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_kmeans_refine(kmeans_model, float8[]) IS
     'the model after one exact Lloyd pass over every row: centroids moved to the means, exact sizes and SSE';
@@ -131,20 +184,10 @@ DO $comments$
 DECLARE f text;
 BEGIN
     FOREACH f IN ARRAY ARRAY[
-        'kmeans_model_in(cstring)', 'kmeans_model_out(kmeans_model)',
-        'kmeans_model_recv(internal)', 'kmeans_model_send(kmeans_model)',
-        'dm_kmeans_accum(internal, float8[], int)', 'dm_kmeans_accum(internal, float8[], int, jsonb)',
-        'dm_kmeans_auto_accum(internal, float8[], int, int)',
-        'dm_kmeans_auto_accum(internal, float8[], int, int, jsonb)',
-        'dm_kmeans_combine(internal, internal)', 'dm_kmeans_serialize(internal)',
-        'dm_kmeans_deserialize(bytea, internal)', 'dm_kmeans_final(internal)',
-        'dm_kmeans_refine_accum(internal, kmeans_model, float8[])',
-        'dm_kmeans_refine_combine(internal, internal)', 'dm_kmeans_refine_serialize(internal)',
-        'dm_kmeans_refine_deserialize(bytea, internal)', 'dm_kmeans_refine_final(internal)']
+        'kmeans_model_in(cstring)', 'kmeans_model_out(kmeans_model)', 'kmeans_model_recv(internal)', 'kmeans_model_send(kmeans_model)']
     LOOP
         EXECUTE format('COMMENT ON FUNCTION @extschema@.%s IS %L', f,
-                       CASE WHEN f LIKE 'kmeans_model_%' THEN 'input/output function of kmeans_model'
-                            ELSE 'support function of a dmine aggregate (internal)' END);
+                       'input/output function of kmeans_model');
     END LOOP;
 END
 $comments$;

@@ -21,39 +21,74 @@ CREATE TYPE iforest_model (
 COMMENT ON TYPE iforest_model IS
     'a fitted Isolation Forest (trees, sample size, rows seen, features, threshold); text form is JSON';
 
--- Fitting: the rows go into a bounded sample pool; the final function grows the trees.
-CREATE FUNCTION dm_iforest_accum(internal, float8[]) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_iforest_accum(internal, float8[], jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_iforest_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_iforest_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_iforest_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_iforest_final(internal) RETURNS iforest_model
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- Fitting: one scan into a bounded sample pool (the iforest_summary type); the final function grows the trees.
+CREATE TYPE iforest_summary;
+CREATE FUNCTION iforest_summary_in(cstring) RETURNS iforest_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION iforest_summary_out(iforest_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION iforest_summary_recv(internal) RETURNS iforest_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION iforest_summary_send(iforest_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE iforest_summary (
+    INPUT = iforest_summary_in, OUTPUT = iforest_summary_out, RECEIVE = iforest_summary_recv, SEND = iforest_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE iforest_summary IS
+    'Isolation Forest sample pool with its options: store it, roll it up with dm_rollup, grow the forest with dm_summary_iforest';
+CREATE FUNCTION iforest_summary_combine(iforest_summary, iforest_summary) RETURNS iforest_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION iforest_summary_add(iforest_summary, float8[]) RETURNS iforest_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION iforest_summary_add(iforest_summary, float8[], jsonb) RETURNS iforest_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_summary_iforest(s iforest_summary) RETURNS iforest_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_iforest(iforest_summary) IS
+    'the Isolation Forest grown from the sample pool of a summary, as dm_iforest';
 
 CREATE AGGREGATE dm_iforest(features float8[]) (
-    SFUNC = dm_iforest_accum, STYPE = internal,
+    SFUNC = iforest_summary_add, STYPE = iforest_summary,
     SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
-    FINALFUNC = dm_iforest_final,
-    COMBINEFUNC = dm_iforest_combine, SERIALFUNC = dm_iforest_serialize,
-    DESERIALFUNC = dm_iforest_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_iforest,
+    COMBINEFUNC = iforest_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_iforest(float8[]) IS
     'Isolation Forest of the feature vectors: 100 trees of min(256, rows) rows each, height limit ceil(log2 of that), seed 0; NULL rows are skipped';
 
 CREATE AGGREGATE dm_iforest(features float8[], options jsonb) (
-    SFUNC = dm_iforest_accum, STYPE = internal,
+    SFUNC = iforest_summary_add, STYPE = iforest_summary,
     SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
-    FINALFUNC = dm_iforest_final,
-    COMBINEFUNC = dm_iforest_combine, SERIALFUNC = dm_iforest_serialize,
-    DESERIALFUNC = dm_iforest_deserialize, PARALLEL = SAFE
+    FINALFUNC = dm_summary_iforest,
+    COMBINEFUNC = iforest_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_iforest(float8[], jsonb) IS
     'Isolation Forest with options (read from the first row): n_trees, sample_size, max_depth, contamination (''auto'' or a share), seed';
+
+CREATE AGGREGATE dm_iforest_summary(features float8[]) (
+    SFUNC = iforest_summary_add, STYPE = iforest_summary,
+    SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
+    COMBINEFUNC = iforest_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_iforest_summary(float8[]) IS
+    'Isolation Forest sample pool of the feature vectors, to store, roll up with dm_rollup and grow with dm_summary_iforest';
+
+CREATE AGGREGATE dm_iforest_summary(features float8[], options jsonb) (
+    SFUNC = iforest_summary_add, STYPE = iforest_summary,
+    SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
+    COMBINEFUNC = iforest_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_iforest_summary(float8[], jsonb) IS
+    'Isolation Forest sample pool with options (n_trees, sample_size, max_depth, contamination, seed)';
+
+CREATE AGGREGATE dm_rollup(s iforest_summary) (
+    SFUNC = iforest_summary_combine, STYPE = iforest_summary,
+    SSPACE = 50000, -- bytes: about 1,000 rows of 4 features
+    COMBINEFUNC = iforest_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_rollup(iforest_summary) IS
+    'the Isolation Forest sample pool of all the rows behind the given summaries';
 
 -- Using a model.
 CREATE FUNCTION dm_iforest_score(model iforest_model, features float8[]) RETURNS float8
@@ -92,15 +127,10 @@ DO $comments$
 DECLARE f text;
 BEGIN
     FOREACH f IN ARRAY ARRAY[
-        'iforest_model_in(cstring)', 'iforest_model_out(iforest_model)',
-        'iforest_model_recv(internal)', 'iforest_model_send(iforest_model)',
-        'dm_iforest_accum(internal, float8[])', 'dm_iforest_accum(internal, float8[], jsonb)',
-        'dm_iforest_combine(internal, internal)', 'dm_iforest_serialize(internal)',
-        'dm_iforest_deserialize(bytea, internal)', 'dm_iforest_final(internal)']
+        'iforest_model_in(cstring)', 'iforest_model_out(iforest_model)', 'iforest_model_recv(internal)', 'iforest_model_send(iforest_model)']
     LOOP
         EXECUTE format('COMMENT ON FUNCTION @extschema@.%s IS %L', f,
-                       CASE WHEN f LIKE 'iforest_model_%' THEN 'input/output function of iforest_model'
-                            ELSE 'support function of a dmine aggregate (internal)' END);
+                       'input/output function of iforest_model');
     END LOOP;
 END
 $comments$;

@@ -1,6 +1,7 @@
 // dm_corr and dm_cov: Pearson correlation and covariance matrices of feature vectors.
 #include "agg_state.hpp"
 #include "arrays.hpp"
+#include "expanded_state.hpp"
 #include "sketch/comoments.hpp"
 
 #include <string>
@@ -12,6 +13,7 @@ using namespace dmine::pg;
 
 // Co-moments plus the count of NULL vectors skipped.
 struct CorrState {
+    static constexpr StateType kType{"comoments_summary", 0x434d4d44, 1}; // "DMMC"
     CoMoments moments;
     std::uint64_t null_rows = 0;
 
@@ -48,8 +50,7 @@ Float8Array checked_vector(FunctionCallInfo fcinfo, int expected) {
     return x;
 }
 
-Datum matrix_result(FunctionCallInfo fcinfo, bool correlation) {
-    const auto *state = state_or_null<CorrState>(fcinfo, 0);
+Datum matrix_result(FunctionCallInfo fcinfo, const CorrState *state, bool correlation) {
     if (!state || state->moments.count() == 0) PG_RETURN_NULL();
     const Eigen::MatrixXd m =
         correlation ? state->moments.correlation() : state->moments.covariance();
@@ -58,18 +59,23 @@ Datum matrix_result(FunctionCallInfo fcinfo, bool correlation) {
     PG_RETURN_ARRAYTYPE_P(make_float8_matrix(rows.data(), int(rows.rows()), int(rows.cols())));
 }
 
+void add_row(CorrState &state, FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(1)) {
+        state.null_rows++;
+        return;
+    }
+    int dimension = state.moments.count() > 0 ? state.moments.dimension() : 0;
+    auto x = checked_vector(fcinfo, dimension);
+    if (dimension == 0) state.moments = CoMoments(x.size);
+    state.moments.add(x.data);
+}
+
 } // namespace
 
+// 0.1.0 entry points (internal state).
 DMINE_FUNCTION(dm_corr_accum) {
     auto *state = state_arg<CorrState>(fcinfo, [] { return CorrState{CoMoments(0)}; });
-    if (PG_ARGISNULL(1)) {
-        state->null_rows++;
-        PG_RETURN_POINTER(state);
-    }
-    int dimension = state->moments.count() > 0 ? state->moments.dimension() : 0;
-    auto x = checked_vector(fcinfo, dimension);
-    if (dimension == 0) state->moments = CoMoments(x.size);
-    state->moments.add(x.data);
+    add_row(*state, fcinfo);
     PG_RETURN_POINTER(state);
 }
 
@@ -83,8 +89,27 @@ DMINE_FUNCTION(dm_corr_deserialize) {
     return deserialize_state<CorrState>(fcinfo);
 }
 DMINE_FUNCTION(dm_corr_final) {
-    return matrix_result(fcinfo, true);
+    return matrix_result(fcinfo, state_or_null<CorrState>(fcinfo, 0), true);
 }
 DMINE_FUNCTION(dm_cov_final) {
-    return matrix_result(fcinfo, false);
+    return matrix_result(fcinfo, state_or_null<CorrState>(fcinfo, 0), false);
+}
+
+// The comoments_summary type (dm_corr, dm_cov, stored co-moments).
+DMINE_STATE_TYPE(comoments_summary, CorrState)
+
+DMINE_FUNCTION(comoments_summary_add) {
+    auto state = update_state<CorrState>(fcinfo, [] { return CorrState{CoMoments(0)}; });
+    add_row(*state, fcinfo);
+    return state.datum();
+}
+
+// Final functions and accessors.
+DMINE_FUNCTION(dm_summary_corr) {
+    StateView<CorrState> state(fcinfo, 0);
+    return matrix_result(fcinfo, state.get(), true);
+}
+DMINE_FUNCTION(dm_summary_cov) {
+    StateView<CorrState> state(fcinfo, 0);
+    return matrix_result(fcinfo, state.get(), false);
 }

@@ -1,6 +1,7 @@
 // dm_iforest: one scan into a bounded, mergeable sample pool; the trees grow in the final step.
 #include "agg_state.hpp"
 #include "arrays.hpp"
+#include "expanded_state.hpp"
 #include "iforest/iforest_fit.hpp"
 #include "iforest/iforest_options.hpp"
 #include "iforest/iforest_sample.hpp"
@@ -21,6 +22,7 @@ using namespace dmine::iforest;
 
 // The options of the first row and, from the first non-NULL row on, the sample pool.
 struct IforestState {
+    static constexpr StateType kType{"iforest_summary", 0x46494d44, 1}; // "DMIF"
     Options options;
     std::uint64_t stream = 0;
     std::uint64_t nulls = 0; // NULL rows seen before the pool exists
@@ -104,22 +106,40 @@ std::uint64_t stream_id() {
     return IsParallelWorker() ? static_cast<std::uint64_t>(ParallelWorkerNumber) + 1 : 0;
 }
 
-} // namespace
+IforestState new_state(FunctionCallInfo fcinfo) {
+    IforestState s;
+    s.options = options_arg(fcinfo, 2);
+    s.stream = stream_id();
+    return s;
+}
 
-// Transition: skip NULL rows, check and pool the others.
-DMINE_FUNCTION(dm_iforest_accum) {
-    auto *state = state_arg<IforestState>(fcinfo, [&] {
-        IforestState s;
-        s.options = options_arg(fcinfo, 2);
-        s.stream = stream_id();
-        return s;
-    });
+// Skip NULL rows, check and pool the others.
+void add_row(IforestState &state, FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(1)) {
-        state->add_null();
-        PG_RETURN_POINTER(state);
+        state.add_null();
+        return;
     }
     auto x = float8_array_arg(fcinfo, 1, "feature array");
-    state->add(x.data, x.size);
+    state.add(x.data, x.size);
+}
+
+// The fitted forest; fewer than 2 non-NULL rows is an error (22000).
+Datum fitted_forest(const IforestState *state) {
+    if (!state || !state->pool)
+        fail(ErrorKind::Data, "Isolation Forest needs at least 2 rows, got 0",
+             state && state->nulls ? std::to_string(state->nulls) + " NULL rows were skipped."
+                                   : std::string(),
+             "NULL feature arrays are skipped.");
+    Forest forest = fit(*state->pool);
+    PG_RETURN_POINTER(make_bytea(forest.encode()));
+}
+
+} // namespace
+
+// 0.1.0 entry points (internal state).
+DMINE_FUNCTION(dm_iforest_accum) {
+    auto *state = state_arg<IforestState>(fcinfo, [&] { return new_state(fcinfo); });
+    add_row(*state, fcinfo);
     PG_RETURN_POINTER(state);
 }
 
@@ -135,12 +155,20 @@ DMINE_FUNCTION(dm_iforest_deserialize) {
 
 // The fitted forest; fewer than 2 non-NULL rows is an error (22000).
 DMINE_FUNCTION(dm_iforest_final) {
-    const auto *state = state_or_null<IforestState>(fcinfo, 0);
-    if (!state || !state->pool)
-        fail(ErrorKind::Data, "Isolation Forest needs at least 2 rows, got 0",
-             state && state->nulls ? std::to_string(state->nulls) + " NULL rows were skipped."
-                                   : std::string(),
-             "NULL feature arrays are skipped.");
-    Forest forest = fit(*state->pool);
-    PG_RETURN_POINTER(make_bytea(forest.encode()));
+    return fitted_forest(state_or_null<IforestState>(fcinfo, 0));
+}
+
+// The iforest_summary type: the options and the sample pool of the trees.
+DMINE_STATE_TYPE(iforest_summary, IforestState)
+
+DMINE_FUNCTION(iforest_summary_add) {
+    auto state = update_state<IforestState>(fcinfo, [&] { return new_state(fcinfo); });
+    add_row(*state, fcinfo);
+    return state.datum();
+}
+
+// Final function and accessor: the forest grown from the pool.
+DMINE_FUNCTION(dm_summary_iforest) {
+    StateView<IforestState> state(fcinfo, 0);
+    return fitted_forest(state.get());
 }

@@ -1,6 +1,7 @@
 // dm_kmeans and dm_kmeans_auto: one scan into a bounded point sample, the fit in the final step.
 #include "agg_state.hpp"
 #include "arrays.hpp"
+#include "expanded_state.hpp"
 #include "kmeans/kmeans_options.hpp"
 #include "kmeans/kmeans_sample.hpp"
 #include "kmeans/kmeans_train.hpp"
@@ -21,6 +22,7 @@ using namespace dmine::kmeans;
 
 // The points seen so far and the parameters read from the first row.
 struct KmeansState {
+    static constexpr StateType kType{"kmeans_summary", 0x4b534d44, 1}; // "DMSK"
     Options options;
     std::int32_t k_min = 0, k_max = 0; // equal for dm_kmeans
     bool auto_k = false;
@@ -39,6 +41,8 @@ struct KmeansState {
         auto k_min = in.get<std::int32_t>();
         auto k_max = in.get<std::int32_t>();
         bool auto_k = in.get<std::uint8_t>() != 0;
+        const bool k_ok = auto_k ? (k_min >= 2 && k_max >= k_min) : (k_min >= 0 && k_max == k_min);
+        if (!k_ok) fail(ErrorKind::Corrupted, "corrupted kmeans state: k out of range");
         return KmeansState{options, k_min, k_max, auto_k, PointSample::deserialize(in)};
     }
 };
@@ -61,10 +65,8 @@ std::uint64_t stream_id() {
     return IsParallelWorker() ? static_cast<std::uint64_t>(ParallelWorkerNumber) + 1 : 0;
 }
 
-KmeansState new_state(FunctionCallInfo fcinfo, bool auto_k) {
-    std::int32_t k_min = int_arg(fcinfo, 2, auto_k ? "k_min" : "k");
-    std::int32_t k_max = auto_k ? int_arg(fcinfo, 3, "k_max") : k_min;
-    Options options = options_arg(fcinfo, auto_k ? 4 : 3);
+// Fail unless k (or k_min, k_max) can be fitted.
+void check_k(bool auto_k, std::int32_t k_min, std::int32_t k_max) {
     if (!auto_k && k_min < 1)
         fail(ErrorKind::InvalidParameter, "k must be at least 1",
              "Got k = " + std::to_string(k_min) + ".");
@@ -74,23 +76,57 @@ KmeansState new_state(FunctionCallInfo fcinfo, bool auto_k) {
     if (auto_k && k_max < k_min)
         fail(ErrorKind::InvalidParameter, "k_max must be at least k_min",
              "Got k_min = " + std::to_string(k_min) + ", k_max = " + std::to_string(k_max) + ".");
+}
+
+KmeansState new_state(FunctionCallInfo fcinfo, bool auto_k) {
+    std::int32_t k_min = int_arg(fcinfo, 2, auto_k ? "k_min" : "k");
+    std::int32_t k_max = auto_k ? int_arg(fcinfo, 3, "k_max") : k_min;
+    Options options = options_arg(fcinfo, auto_k ? 4 : 3);
+    check_k(auto_k, k_min, k_max);
     return KmeansState{options, k_min, k_max, auto_k,
                        PointSample(options.sample_size, options.seed, stream_id())};
 }
 
-Datum accumulate(FunctionCallInfo fcinfo, bool auto_k) {
-    auto *state = state_arg<KmeansState>(fcinfo, [&] { return new_state(fcinfo, auto_k); });
+// A point sample only (dm_kmeans_summary): k comes with the accessor.
+KmeansState new_sample_state(FunctionCallInfo fcinfo) {
+    Options options = options_arg(fcinfo, 2);
+    return KmeansState{options, 0, 0, false,
+                       PointSample(options.sample_size, options.seed, stream_id())};
+}
+
+void add_row(KmeansState &state, FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(1)) {
-        state->sample.add_null();
-        PG_RETURN_POINTER(state);
+        state.sample.add_null();
+        return;
     }
     auto x = float8_array_arg(fcinfo, 1, "feature array");
-    state->sample.add(x.data, x.size);
+    state.sample.add(x.data, x.size);
+}
+
+Datum accumulate(FunctionCallInfo fcinfo, bool auto_k) {
+    auto *state = state_arg<KmeansState>(fcinfo, [&] { return new_state(fcinfo, auto_k); });
+    add_row(*state, fcinfo);
     PG_RETURN_POINTER(state);
+}
+
+Datum accumulate_expanded(FunctionCallInfo fcinfo, bool auto_k) {
+    auto state = update_state<KmeansState>(fcinfo, [&] { return new_state(fcinfo, auto_k); });
+    add_row(*state, fcinfo);
+    return state.datum();
+}
+
+// The model fitted on the sample with k in [k_min, k_max]; NULL without a non-NULL row.
+Datum fit_result(FunctionCallInfo fcinfo, const KmeansState *state, bool auto_k, std::int32_t k_min,
+                 std::int32_t k_max, const Options &options) {
+    if (!state || state->sample.rows() == 0) PG_RETURN_NULL();
+    Model model = auto_k ? train_auto(state->sample, k_min, k_max, options)
+                         : train(state->sample, k_min, options);
+    PG_RETURN_POINTER(make_bytea(model.encode()));
 }
 
 } // namespace
 
+// 0.1.0 entry points (internal state).
 DMINE_FUNCTION(dm_kmeans_accum) {
     return accumulate(fcinfo, false);
 }
@@ -110,9 +146,50 @@ DMINE_FUNCTION(dm_kmeans_deserialize) {
 // The fitted model; NULL when no non-NULL row was seen.
 DMINE_FUNCTION(dm_kmeans_final) {
     const auto *state = state_or_null<KmeansState>(fcinfo, 0);
-    if (!state || state->sample.rows() == 0) PG_RETURN_NULL();
-    Model model = state->auto_k
-                      ? train_auto(state->sample, state->k_min, state->k_max, state->options)
-                      : train(state->sample, state->k_min, state->options);
-    PG_RETURN_POINTER(make_bytea(model.encode()));
+    if (!state) PG_RETURN_NULL();
+    return fit_result(fcinfo, state, state->auto_k, state->k_min, state->k_max, state->options);
+}
+
+// The kmeans_summary type: the point sample (and, for dm_kmeans, k and the options).
+DMINE_STATE_TYPE(kmeans_summary, KmeansState)
+
+DMINE_FUNCTION(kmeans_summary_add) {
+    return accumulate_expanded(fcinfo, false);
+}
+DMINE_FUNCTION(kmeans_summary_add_auto) {
+    return accumulate_expanded(fcinfo, true);
+}
+DMINE_FUNCTION(kmeans_summary_add_sample) {
+    auto state = update_state<KmeansState>(fcinfo, [&] { return new_sample_state(fcinfo); });
+    add_row(*state, fcinfo);
+    return state.datum();
+}
+
+// Final function of dm_kmeans and dm_kmeans_auto: k and the options from the state.
+DMINE_FUNCTION(kmeans_summary_fit) {
+    StateView<KmeansState> state(fcinfo, 0);
+    if (!state) PG_RETURN_NULL();
+    if (state->k_min == 0)
+        fail(ErrorKind::InvalidParameter, "this kmeans summary has no k",
+             "Fit a summary made by dm_kmeans_summary with dm_summary_kmeans(summary, k).");
+    return fit_result(fcinfo, state.get(), state->auto_k, state->k_min, state->k_max,
+                      state->options);
+}
+
+// Accessors: k (and options, else those of the summary) as arguments.
+DMINE_FUNCTION(dm_summary_kmeans) {
+    StateView<KmeansState> state(fcinfo, 0);
+    if (!state) PG_RETURN_NULL();
+    std::int32_t k = int_arg(fcinfo, 1, "k");
+    check_k(false, k, k);
+    Options options = PG_ARGISNULL(2) ? state->options : options_arg(fcinfo, 2);
+    return fit_result(fcinfo, state.get(), false, k, k, options);
+}
+DMINE_FUNCTION(dm_summary_kmeans_auto) {
+    StateView<KmeansState> state(fcinfo, 0);
+    if (!state) PG_RETURN_NULL();
+    std::int32_t k_min = int_arg(fcinfo, 1, "k_min"), k_max = int_arg(fcinfo, 2, "k_max");
+    check_k(true, k_min, k_max);
+    Options options = PG_ARGISNULL(3) ? state->options : options_arg(fcinfo, 3);
+    return fit_result(fcinfo, state.get(), true, k_min, k_max, options);
 }

@@ -1,6 +1,7 @@
 // dm_kmeans_refine(model, features): one exact Lloyd pass over every row, combinable.
 #include "agg_state.hpp"
 #include "arrays.hpp"
+#include "expanded_state.hpp"
 #include "kmeans/kmeans_refine.hpp"
 #include "model_cache.hpp"
 
@@ -15,6 +16,7 @@ using namespace dmine::kmeans;
 
 // The accumulator and the identity of the model it was started with.
 struct RefineAggState {
+    static constexpr StateType kType{"kmeans_refine_summary", 0x524b4d44, 1}; // "DMKR"
     RefineState refine;
     StateVector<std::uint8_t> identity; // not serialized: only checks rows of one backend
 
@@ -48,18 +50,28 @@ void check_same_model(RefineAggState &state, FunctionCallInfo fcinfo) {
     state.identity.assign(identity.begin(), identity.end());
 }
 
+void add_row(RefineAggState &state, FunctionCallInfo fcinfo) {
+    check_same_model(state, fcinfo);
+    if (PG_ARGISNULL(2)) {
+        state.refine.add_null();
+        return;
+    }
+    auto x = float8_array_arg(fcinfo, 2, "feature array");
+    state.refine.add(x.data, x.size);
+}
+
+Datum refined_model(FunctionCallInfo fcinfo, const RefineAggState *state) {
+    if (!state || state->refine.rows() == 0) PG_RETURN_NULL();
+    PG_RETURN_POINTER(make_bytea(state->refine.finish().encode()));
+}
+
 } // namespace
 
+// 0.1.0 entry points (internal state).
 DMINE_FUNCTION(dm_kmeans_refine_accum) {
     if (PG_ARGISNULL(1)) fail(ErrorKind::NullValue, "the model must not be NULL");
     auto *state = state_arg<RefineAggState>(fcinfo, [&] { return new_state(fcinfo); });
-    check_same_model(*state, fcinfo);
-    if (PG_ARGISNULL(2)) {
-        state->refine.add_null();
-        PG_RETURN_POINTER(state);
-    }
-    auto x = float8_array_arg(fcinfo, 2, "feature array");
-    state->refine.add(x.data, x.size);
+    add_row(*state, fcinfo);
     PG_RETURN_POINTER(state);
 }
 
@@ -75,7 +87,20 @@ DMINE_FUNCTION(dm_kmeans_refine_deserialize) {
 
 // The refined model; NULL when no non-NULL row was seen.
 DMINE_FUNCTION(dm_kmeans_refine_final) {
-    const auto *state = state_or_null<RefineAggState>(fcinfo, 0);
-    if (!state || state->refine.rows() == 0) PG_RETURN_NULL();
-    PG_RETURN_POINTER(make_bytea(state->refine.finish().encode()));
+    return refined_model(fcinfo, state_or_null<RefineAggState>(fcinfo, 0));
+}
+
+// The kmeans_refine_summary type: the model and the per-cluster sums of one Lloyd pass.
+DMINE_STATE_TYPE(kmeans_refine_summary, RefineAggState)
+
+DMINE_FUNCTION(kmeans_refine_summary_add) {
+    if (PG_ARGISNULL(1)) fail(ErrorKind::NullValue, "the model must not be NULL");
+    auto state = update_state<RefineAggState>(fcinfo, [&] { return new_state(fcinfo); });
+    add_row(*state, fcinfo);
+    return state.datum();
+}
+
+DMINE_FUNCTION(kmeans_refine_summary_final) {
+    StateView<RefineAggState> state(fcinfo, 0);
+    return refined_model(fcinfo, state.get());
 }
