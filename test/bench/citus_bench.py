@@ -22,14 +22,17 @@ CASES = [
      "dmine.dm_summary_quantiles(dmine.dm_rollup(s::dmine.stats_summary), '{0.01,0.5,0.99}')", "x"),
     ("dm_histogram", "dmine.dm_histogram(x, 50)", "dmine.dm_stats_summary(x)",
      "dmine.dm_summary_histogram(dmine.dm_rollup(s::dmine.stats_summary), 50)", "x"),
+    ("dm_corr", "dmine.dm_corr(ARRAY[x, y, z])", "dmine.dm_comoments_summary(ARRAY[x, y, z])",
+     "dmine.dm_summary_corr(dmine.dm_rollup(s::dmine.comoments_summary))", "ARRAY[x, y, z]"),
+    ("dm_approx_distinct", "dmine.dm_approx_distinct(k)", "dmine.dm_distinct_summary(k)",
+     "dmine.dm_summary_distinct(dmine.dm_rollup(s::dmine.distinct_summary))", "k"),
+    ("dm_kmeans k=4", "dmine.dm_kmeans(ARRAY[x, y, z], 4)", "dmine.dm_kmeans_summary(ARRAY[x, y, z])",
+     "dmine.dm_summary_kmeans(dmine.dm_rollup(s::dmine.kmeans_summary), 4)", "ARRAY[x, y, z]"),
+    ("dm_iforest", "dmine.dm_iforest(ARRAY[x, y, z])", "dmine.dm_iforest_summary(ARRAY[x, y, z])",
+     "dmine.dm_summary_iforest(dmine.dm_rollup(s::dmine.iforest_summary))", "ARRAY[x, y, z]"),
 ]
-# Aggregates pulled as rows until their state type is real (no partial state to ship yet).
-ROW_GATHER_ONLY = [
-    ("dm_corr", "dmine.dm_corr(ARRAY[x, y, z])", "ARRAY[x, y, z]"),
-    ("dm_approx_distinct", "dmine.dm_approx_distinct(k)", "k"),
-    ("dm_kmeans k=4", "dmine.dm_kmeans(ARRAY[x, y, z], 4)", "ARRAY[x, y, z]"),
-    ("dm_iforest", "dmine.dm_iforest(ARRAY[x, y, z])", "ARRAY[x, y, z]"),
-]
+# Aggregates pulled as rows when their state type is internal (an older dmine).
+ROW_GATHER_ONLY = [(c[0], c[1], c[4]) for c in CASES]
 
 
 def real_state(conn, agg):
@@ -91,7 +94,7 @@ def main():
             print(f"{name:22} {shipped:11,d}B {rb:12,d}B {coord:7.3f}s {coord_rg:8.3f}s {total:7.3f}s "
                   f"{total_rg:8.3f}s {total_rg / total:5.1f}x")
         for name, agg, pulled in ROW_GATHER_ONLY:
-            if real_state(conn, name.split()[0]):
+            if real_state(conn, name.split()[0]) or name.startswith("dm_stats"):
                 continue
             total_rg = timed(lambda: execute(conn, f"SELECT {agg} FROM bench_facts"), repeat=1)
             rb = row_bytes(conn, pulled)

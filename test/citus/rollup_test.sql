@@ -3,7 +3,7 @@
 -- table distributed itself rolls up on the workers.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(9);
+SELECT plan(21);
 
 SELECT citus_test.pushdown('dm_stats_summary(float8)',
     'SELECT date_key, dmine.dm_stats_summary(amount::float8) FROM erp_demo.sales_lines GROUP BY date_key');
@@ -43,6 +43,34 @@ SELECT is((SELECT count(*) FROM (
           0::bigint, 'per customer (the distribution column): rolled-up means equal the one-step means');
 CREATE TEMP TABLE one_summary AS SELECT s::text AS t FROM citus_test.monthly ORDER BY customer_id, month LIMIT 1;
 SELECT is(t::dmine.stats_summary::text, t, 'a stored summary survives its text round trip') FROM one_summary;
+
+-- The other summaries: daily from the workers (pushed down), rolled up, read with the accessor.
+CREATE TABLE citus_test.daily_all AS
+SELECT date_key,
+       dmine.dm_histogram_summary(amount::float8, 8, 0, 400) AS h,
+       dmine.dm_comoments_summary(ARRAY[amount, quantity, unit_price]::float8[]) AS c,
+       dmine.dm_distinct_summary(product_id) AS d
+FROM erp_demo.sales_lines GROUP BY date_key;
+SELECT citus_test.pushdown('dm_histogram_summary(float8, int, float8, float8)',
+    'SELECT date_key, dmine.dm_histogram_summary(amount::float8, 8, 0, 400) FROM erp_demo.sales_lines GROUP BY date_key');
+SELECT citus_test.pushdown('dm_comoments_summary(float8[])',
+    'SELECT date_key, dmine.dm_comoments_summary(ARRAY[amount, quantity]::float8[]) FROM erp_demo.sales_lines GROUP BY date_key');
+SELECT citus_test.pushdown('dm_distinct_summary(anyelement)',
+    'SELECT date_key, dmine.dm_distinct_summary(product_id) FROM erp_demo.sales_lines GROUP BY date_key');
+SELECT citus_test.pushdown('dm_kmeans_summary(float8[])', 'SELECT dmine.dm_kmeans_summary(f) FROM citus_test.planted');
+SELECT is((SELECT (dmine.dm_summary_histogram(dmine.dm_rollup(h))).counts FROM citus_test.daily_all),
+          (SELECT (dmine.dm_histogram(amount::float8, 8, 0, 400)).counts FROM citus_test.demo_local),
+          'histogram summaries rolled up: the one-step fixed-bounds counts');
+SELECT ok(citus_test.close(array(SELECT unnest(dmine.dm_summary_corr(dmine.dm_rollup(c)))),
+                           (SELECT array(SELECT unnest(dmine.dm_corr(ARRAY[amount, quantity, unit_price]::float8[]))) FROM citus_test.demo_local), 1e-9),
+          'co-moment summaries rolled up: the one-step dm_corr to 1e-9') FROM citus_test.daily_all;
+SELECT is((SELECT dmine.dm_summary_distinct(dmine.dm_rollup(d)) FROM citus_test.daily_all),
+          (SELECT dmine.dm_approx_distinct(product_id) FROM citus_test.demo_local),
+          'distinct summaries rolled up: the one-step estimate');
+CREATE TEMP TABLE kms AS SELECT dmine.dm_kmeans_summary(f) AS s FROM citus_test.planted;
+SELECT cmp_ok(abs(citus_test.sse(dmine.dm_summary_kmeans(s, 4), 'SELECT f FROM citus_test.planted_local')
+                  / citus_test.sse((SELECT dmine.dm_kmeans(f, 4) FROM citus_test.planted_local), 'SELECT f FROM citus_test.planted_local') - 1),
+              '<=', 0.001::float8, 'K-Means summary from the workers: SSE within 0.1% of the one-step fit') FROM kms;
 
 SELECT * FROM finish();
 ROLLBACK;
