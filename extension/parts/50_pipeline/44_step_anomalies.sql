@@ -1,7 +1,17 @@
 -- Pipeline step: anomalies (and the collecting aggregate it uses).
 -- Collects values into an array; parallel safe (the partial arrays are concatenated).
+-- Its functions are not polymorphic: Citus calls them on the workers without the call's types
+-- (array_append and array_cat themselves fail there with "could not determine input data type").
+CREATE FUNCTION dm_pipeline_collect_add(s jsonb[], v jsonb) RETURNS jsonb[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.array_append(s, v) $$;
+CREATE FUNCTION dm_pipeline_collect_combine(a jsonb[], b jsonb[]) RETURNS jsonb[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.array_cat(a, b) $$;
+COMMENT ON FUNCTION dm_pipeline_collect_add(jsonb[], jsonb) IS 'pipeline internal: transition function of dm_pipeline_collect';
+COMMENT ON FUNCTION dm_pipeline_collect_combine(jsonb[], jsonb[]) IS 'pipeline internal: combine function of dm_pipeline_collect';
 CREATE AGGREGATE dm_pipeline_collect(jsonb) (
-    SFUNC = pg_catalog.array_append, STYPE = jsonb[], COMBINEFUNC = pg_catalog.array_cat, PARALLEL = SAFE
+    SFUNC = dm_pipeline_collect_add, STYPE = jsonb[], COMBINEFUNC = dm_pipeline_collect_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_pipeline_collect(jsonb) IS
     'pipeline internal: array of the values (like array_agg), with a combine function for parallel plans';
@@ -39,11 +49,14 @@ BEGIN
         fit_percent := round((100 * fit_rows / (ctx->'mapping'->>'reltuples')::float8)::numeric, 2);
         fit_source := @extschema@.dm_pipeline_source(jsonb_set(ctx, '{sample_percent}', to_jsonb(fit_percent)));
     END IF;
-    fit := format('SELECT @extschema@.dm_iforest(%s, $1) FILTER (WHERE %s), count(*) FROM %s', lf.expr, not_null, fit_source);
+    -- The options as a literal, not a parameter: Citus ships the partial aggregate to the workers,
+    -- where a parameter inside its polymorphic wrapper would have no type.
+    fit := format('SELECT @extschema@.dm_iforest(%s, %L::jsonb) FILTER (WHERE %s), count(*) FROM %s', lf.expr,
+                  jsonb_build_object('n_trees', o->'n_trees', 'sample_size', o->'sample_size',
+                                     'seed', o->'seed', 'contamination', o->'contamination'),
+                  not_null, fit_source);
     BEGIN
-        EXECUTE fit INTO model, n
-            USING jsonb_build_object('n_trees', o->'n_trees', 'sample_size', o->'sample_size',
-                                     'seed', o->'seed', 'contamination', o->'contamination');
+        EXECUTE fit INTO model, n;
     EXCEPTION WHEN SQLSTATE '22000' THEN
         -- A forest needs two lines: with fewer usable ones, say so (counted only on this path).
         EXECUTE format('SELECT count(*) FILTER (WHERE %s), count(*) FROM %s', not_null, fit_source) INTO usable, n;
@@ -63,18 +76,20 @@ BEGIN
 
     -- One pass, a parallel aggregate: every line scored; count, histogram, and the flagged lines.
     -- A line missing a feature (see dm_pipeline_number) gets no score: counted in the same pass.
+    -- The model and threshold as literals: on Citus every aggregate of this pass is split to the
+    -- workers, and parameters inside the partial aggregates would reach them without a type.
     EXECUTE format($q$
         SELECT count(score) AS lines, count(*) - count(score) AS skipped,
-               count(*) FILTER (WHERE score > $2) AS flagged,
+               count(*) FILTER (WHERE score > %4$s) AS flagged,
                @extschema@.dm_histogram(score, 20, 0, 1) AS h,
                @extschema@.dm_pipeline_collect(jsonb_build_object(
                    'line_key', line_key, 'customer_key', customer_key, 'ts', ts::timestamptz, 'amount', amount::float8,
-                   'quantity', quantity::float8, 'f', f, 'score', score)) FILTER (WHERE score > $2) AS flagged_lines
+                   'quantity', quantity::float8, 'f', f, 'score', score)) FILTER (WHERE score > %4$s) AS flagged_lines
         FROM (SELECT *, %1$s AS f FROM %2$s) AS lines
              -- In FROM, the score is computed once per line (not once per use) and in parallel.
-             CROSS JOIN LATERAL @extschema@.dm_iforest_score($1, CASE WHEN %3$s THEN lines.f END) AS score
-        $q$, lf.expr, ctx->>'source', not_null)
-        INTO summary USING model, threshold;
+             CROSS JOIN LATERAL @extschema@.dm_iforest_score(%5$L::@extschema@.iforest_model, CASE WHEN %3$s THEN lines.f END) AS score
+        $q$, lf.expr, ctx->>'source', not_null, threshold::text || '::float8', model::text)
+        INTO summary;
     INSERT INTO @extschema@.result_anomaly_summary (run_id, lines_scored, threshold, anomalies, score_histogram)
     VALUES (run, summary.lines, threshold, summary.flagged,
             jsonb_build_object('edges', to_jsonb((summary.h).edges), 'counts', to_jsonb((summary.h).counts)));
