@@ -1,6 +1,7 @@
 """Citus scale-out benchmark: each aggregate pushed down to the workers (worker_partial_agg,
 states shipped as text) against the rows pulled to the coordinator (row-gather), at 1 and 10
-million rows (DMINE_CITUS_BENCH_ROWS="1000000 10000000").
+million rows (DMINE_CITUS_BENCH_ROWS="1000000 10000000"; DMINE_CITUS_BENCH_ONLY="dm_stats ..." for
+a subset).
 
 Needs a Citus coordinator with workers in PGHOST/PGPORT (`eval "$(bash scripts/citus.sh start)"`);
 prints a note and exits 0 on a server without Citus. Reports, per aggregate: bytes shipped to
@@ -13,6 +14,8 @@ import sys
 from benchlib import connect, execute, timed
 
 ROWS = [int(n) for n in os.environ.get("DMINE_CITUS_BENCH_ROWS", "1000000 10000000").split()]
+# A subset of the aggregates (names, space-separated), e.g. DMINE_CITUS_BENCH_ONLY="dm_stats dm_corr".
+ONLY = os.environ.get("DMINE_CITUS_BENCH_ONLY", "").split()
 
 # name, aggregate over the facts, partial state of one shard, final over states, rows pulled
 CASES = [
@@ -47,9 +50,9 @@ def load(conn, n):
     execute(conn, "SELECT create_distributed_table('bench_facts', 'id')")
     # Generated on the workers: one INSERT ... SELECT per shard.
     execute(conn, f"""INSERT INTO bench_facts
-                      SELECT i, (i * 7919) % 200000, dmine.dm_demo_uniform(i, 1) * 100 + (i % 4) * 50,
+                      SELECT i, ((i * 7919) % 200000)::int, dmine.dm_demo_uniform(i, 1) * 100 + (i % 4) * 50,
                              dmine.dm_demo_uniform(i, 2), dmine.dm_demo_uniform(i, 3) + (i % 4)
-                      FROM generate_series(1, {n}) AS i""")
+                      FROM generate_series(1::bigint, {n}) AS i""")
     execute(conn, "ANALYZE bench_facts")
     return execute(conn, "SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = 'bench_facts'::regclass")[0][0]
 
@@ -77,7 +80,7 @@ def main():
               f"{'total':>8} {'total rg':>9} {'ratio':>6}")
         for name, agg, state, final, pulled in CASES:
             agg_name = name.split()[0]
-            if not real_state(conn, agg_name):
+            if (ONLY and agg_name not in ONLY) or not real_state(conn, agg_name):
                 continue
             states = shard_states(conn, state)
             shipped = sum(len(s) for s in states)
