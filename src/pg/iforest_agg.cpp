@@ -130,6 +130,9 @@ Datum fitted_forest(const IforestState *state) {
              state && state->nulls ? std::to_string(state->nulls) + " NULL rows were skipped."
                                    : std::string(),
              "NULL feature arrays are skipped.");
+    constexpr std::uint64_t kMaxCount = std::uint64_t(INT64_MAX);
+    if (state->pool->rows_seen() > kMaxCount || state->pool->nulls_skipped() > kMaxCount)
+        fail(ErrorKind::OutOfRange, "row count out of range for an Isolation Forest model");
     Forest forest = fit(*state->pool);
     PG_RETURN_POINTER(make_bytea(forest.encode()));
 }

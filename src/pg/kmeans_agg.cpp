@@ -119,6 +119,10 @@ Datum accumulate_expanded(FunctionCallInfo fcinfo, bool auto_k) {
 Datum fit_result(FunctionCallInfo fcinfo, const KmeansState *state, bool auto_k, std::int32_t k_min,
                  std::int32_t k_max, const Options &options) {
     if (!state || state->sample.rows() == 0) PG_RETURN_NULL();
+    constexpr std::uint64_t kMaxCount = std::uint64_t(INT64_MAX);
+    if (state->sample.rows() > kMaxCount ||
+        state->sample.nulls() > kMaxCount - state->sample.rows())
+        fail(ErrorKind::OutOfRange, "row count out of range for a K-Means model");
     Model model = auto_k ? train_auto(state->sample, k_min, k_max, options)
                          : train(state->sample, k_min, options);
     PG_RETURN_POINTER(make_bytea(model.encode()));

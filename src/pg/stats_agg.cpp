@@ -14,6 +14,8 @@ namespace {
 using namespace dmine;
 using namespace dmine::pg;
 
+constexpr int kMaxProbabilities = 100000;
+
 // The transition state shared by the three aggregates, with the parameters of the first row.
 struct SummaryState {
     static constexpr StateType kType{"stats_summary", 0x53544d44, 1}; // "DMTS"
@@ -30,7 +32,7 @@ struct SummaryState {
     static SummaryState deserialize(ByteReader &in) {
         SummaryState s;
         s.summary = ValueSummary::deserialize(in);
-        s.probabilities = in.get_vector<double, StateAllocator<double>>(100000);
+        s.probabilities = in.get_vector<double, StateAllocator<double>>(kMaxProbabilities);
         s.bins = in.get<std::int32_t>();
         return s;
     }
@@ -48,6 +50,8 @@ std::vector<double> probabilities_arg(FunctionCallInfo fcinfo, int argno) {
     auto array = float8_array_arg(fcinfo, argno, "quantile probabilities");
     if (array.size == 0)
         fail(ErrorKind::InvalidParameter, "quantile probabilities must not be empty");
+    if (array.size > kMaxProbabilities) // what a state may carry (deserialize checks it)
+        fail(ErrorKind::InvalidParameter, "at most 100000 quantile probabilities");
     std::vector<double> ps(array.data, array.data + array.size);
     for (double p : ps)
         if (!(p >= 0 && p <= 1))

@@ -5,7 +5,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(50);
+SELECT plan(51);
 
 -- The catalogue: every aggregate splits on Citus (combine function, state type not a pseudo-type)
 -- and its final function needs only the state.
@@ -137,6 +137,8 @@ SELECT throws_ok($$SELECT stats_summary_histogram(dm_stats_summary(x)) FROM gene
                  '22023', NULL, 'histogram final of a summary without bins: 22023');
 SELECT throws_ok($$SELECT dm_summary_quantiles(dm_stats_summary(x), '{2}') FROM generate_series(1, 10) x$$,
                  '22023', NULL, 'accessor probability out of range: 22023');
+SELECT throws_ok($$SELECT dm_quantiles(1, array_fill(0.5::float8, ARRAY[100001]))$$,
+                 '22023', NULL, 'more probabilities than a state carries: 22023');
 SELECT throws_ok($$SELECT kmeans_summary_fit(dm_kmeans_summary(ARRAY[x, x])) FROM generate_series(1, 10) x$$,
                  '22023', NULL, 'fitting a point sample without k: 22023');
 SELECT throws_ok($$SELECT dm_summary_kmeans(dm_kmeans_summary(ARRAY[x, x]), 0) FROM generate_series(1, 10) x$$,

@@ -1,4 +1,5 @@
 // Isolation Forest sample pool and options: bounded, uniform, mergeable, serialisable.
+#include <cstring>
 #include "iforest_test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -167,6 +168,26 @@ TEST(IforestOptions, RejectsBadOptions) {
           R"({"contamination": 0})", R"({"contamination": 0.6})", R"({"contamination": "x"})",
           R"({"contamination": true})", R"({"seed": -1})", R"({"seed": 18446744073709551615})"})
         EXPECT_EQ(kind_of([&] { parse_options(text); }), ErrorKind::InvalidParameter) << text;
+}
+
+TEST(IforestSample, CountsBeyondBigintAreRejected) {
+    SamplePool pool = testing::pool_of(sequence(0, 50), 2, small_pool());
+    ByteWriter out;
+    pool.serialize(out);
+    auto bytes = out.bytes();
+    // rows_seen follows the options, the dimension and the stream base: find it by value.
+    const std::uint64_t seen = pool.rows_seen();
+    std::size_t at = 0;
+    for (std::size_t i = 0; i + 8 <= bytes.size(); i++)
+        if (std::memcmp(bytes.data() + i, &seen, 8) == 0) {
+            at = i;
+            break;
+        }
+    ASSERT_GT(at, 0u);
+    const std::uint64_t huge = std::uint64_t(INT64_MAX) + 1;
+    std::memcpy(bytes.data() + at, &huge, 8);
+    ByteReader in(bytes.data(), bytes.size());
+    EXPECT_EQ(kind_of([&] { SamplePool::deserialize(in); }), ErrorKind::Corrupted);
 }
 
 } // namespace

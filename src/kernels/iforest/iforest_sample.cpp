@@ -145,6 +145,9 @@ SamplePool SamplePool::deserialize(ByteReader &in) {
     auto rows = in.get_vector<double>(std::uint64_t(keys.size()) * dim);
     if (rows.size() != keys.size() * std::size_t(dim)) corrupted("row count mismatch");
     if (keys.size() > pool.rows_seen_) corrupted("more rows kept than seen");
+    constexpr std::uint64_t kMaxCount = std::uint64_t(INT64_MAX); // counts are bigint in models
+    if (pool.rows_seen_ > kMaxCount || pool.nulls_skipped_ > kMaxCount)
+        corrupted("row counts out of range");
     for (double v : rows)
         if (!std::isfinite(v)) corrupted("non-finite value");
     for (std::size_t i = 0; i < keys.size(); i++) pool.offer(keys[i], rows.data() + i * dim);

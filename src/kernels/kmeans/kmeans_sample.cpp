@@ -300,6 +300,8 @@ PointSample PointSample::deserialize(ByteReader &in) {
               s.values_.size() == s.keys_.size() * std::size_t(s.dim_) &&
               s.keys_.size() <= s.budget_ && s.keys_.size() <= s.moments_.count &&
               (s.dim_ > 0 || s.moments_.count == 0) &&
+              s.moments_.count <= std::uint64_t(INT64_MAX) && // rows + NULLs are bigint in models
+              s.nulls_ <= std::uint64_t(INT64_MAX) - s.moments_.count &&
               (s.dim_ == 0 || s.budget_ == budget_for(sample_size, s.dim_));
     if (!ok) fail(ErrorKind::Corrupted, "corrupted kmeans state");
     return s;
