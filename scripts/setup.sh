@@ -9,6 +9,8 @@ PACKAGES=(
     googletest libgtest-dev libbenchmark-dev
     python3-sklearn python3-pandas python3-psycopg2
     gzip util-linux
+    # Citus, built from its vendored source for the scale-out suite (scripts/citus.sh)
+    libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev libssl-dev libicu-dev
 )
 # The report's browser test needs Chromium; callers ask for it with --browser.
 [ "${1:-}" = "--browser" ] && PACKAGES+=(chromium)

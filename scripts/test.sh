@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck), pgTAP
 # (pg_prove), the upgrade from 0.1.0 (test/upgrade), the fuzz suite (test/fuzz), the report end
-# to end and the pg_cron check.
+# to end, the pg_cron check and the Citus suite (test/citus, on a coordinator and two workers of
+# its own).
 # Installs what is missing, builds, starts a throwaway cluster unless PGHOST and PGDATABASE
 # name a server to use, and exits non-zero when any suite fails.
 source "$(dirname "$0")/lib.sh"
@@ -83,8 +84,12 @@ say "pg_cron: schedule a mining run and wait for it"
 psql -q -X -v ON_ERROR_STOP=1 -f test/cron/schedule.sql &&
     psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
 
+# Scale-out: a Citus coordinator and two workers of their own (Citus built when missing).
+say "citus: aggregates pushed down, rollups and the pipeline on distributed tables (test/citus)"
+bash test/citus/run.sh || failed+=(citus)
+
 # the cron check may fail twice but counts once
-suite_names=(unit regress pgtap upgrade fuzz docs report cron)
+suite_names=(unit regress pgtap upgrade fuzz docs report cron citus)
 suites=${#suite_names[@]}
 failed_count=$(printf '%s\n' "${failed[@]}" | sort -u | grep -c . || true)
 if [ ${#failed[@]} -gt 0 ]; then

@@ -155,6 +155,7 @@ DECLARE
     exact_cols text[] := '{}';
     exact_names text[] := '{}';
     exact jsonb := '{}';
+    exact_n bigint;
     keys text[];
     is_date_key boolean;
 BEGIN
@@ -234,7 +235,14 @@ BEGIN
             exact_names := exact_names || col.attname::text;
         END IF;
     END LOOP;
-    IF cardinality(exact_cols) > 0 THEN
+    IF cardinality(exact_cols) > 0 AND @extschema@.dm_relation_distributed(rel) THEN
+        -- Citus: one count per column (each pushed down), no GROUPING SETS on a distributed table.
+        exact := '{}';
+        FOR i IN 1 .. cardinality(exact_cols) LOOP
+            EXECUTE format('SELECT count(DISTINCT %s) FROM %s', exact_cols[i], source) INTO exact_n;
+            exact := exact || jsonb_build_object(exact_names[i], exact_n);
+        END LOOP;
+    ELSIF cardinality(exact_cols) > 0 THEN
         EXECUTE format('SELECT jsonb_object_agg(($1)[s], n) FROM (SELECT s, count(*) FILTER (WHERE NOT is_null) AS n FROM (
                             SELECT array_position(ARRAY[%1$s], 0) AS s, (ARRAY[%2$s])[array_position(ARRAY[%1$s], 0)] AS is_null
                             FROM %3$s GROUP BY GROUPING SETS (%4$s)) g GROUP BY s) c',

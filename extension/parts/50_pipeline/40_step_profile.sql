@@ -47,6 +47,9 @@ BEGIN
         RETURN NULL;
     END IF;
     cols := ARRAY(SELECT DISTINCT d->>'column' FROM jsonb_array_elements(dims) AS d);
+    IF @extschema@.dm_relation_distributed((m->>'fact_table')::regclass) THEN
+        RETURN @extschema@.dm_profile_orphans_by_column(ctx, pct);
+    END IF;
     EXECUTE format($q$
         WITH g AS MATERIALIZED (
             SELECT array_position(ARRAY[%1$s], 0) AS s, (ARRAY[%2$s])[array_position(ARRAY[%1$s], 0)] AS v, count(*) AS c
@@ -68,6 +71,37 @@ BEGIN
     RETURN result;
 END
 $$;
+-- The same on a Citus distributed fact table (no GROUPING SETS there): one grouped scan per
+-- dimension column, each GROUP BY pushed down to the workers, the keys looked up on the coordinator.
+CREATE FUNCTION dm_profile_orphans_by_column(ctx jsonb, pct float8) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m jsonb := ctx->'mapping';
+    d jsonb;
+    n bigint;
+    result jsonb := '{}';
+BEGIN
+    FOR d IN SELECT * FROM jsonb_array_elements(COALESCE(m->'dimensions', '[]')) LOOP
+        EXECUTE format($q$
+            WITH g AS MATERIALIZED (SELECT %1$I::text AS v, count(*) AS c FROM %2$s GROUP BY 1)
+            SELECT COALESCE(sum(g.c), 0)::bigint FROM g
+            WHERE g.v IS NOT NULL AND NOT EXISTS (SELECT FROM %3$s k WHERE k.%4$I::text = g.v)
+            $q$,
+            d->>'column',
+            CASE WHEN pct < 100 THEN format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)', m->>'fact_table', pct,
+                                           ctx->'options'->>'seed')
+                 ELSE m->>'fact_table' END,
+            (d->>'table')::regclass, d->>'key')
+            INTO n;
+        result := result || jsonb_build_object(d->>'column', n);
+    END LOOP;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION dm_profile_orphans_by_column(jsonb, float8) IS
+    'pipeline internal: dm_profile_orphans on a Citus distributed fact table (one grouped scan per dimension column)';
 COMMENT ON FUNCTION dm_profile_orphans(jsonb, float8) IS
     'pipeline internal: per mapped dimension column, the fact lines whose key is not in the dimension table';
 

@@ -1,7 +1,17 @@
 -- Pipeline step: anomalies (and the collecting aggregate it uses).
 -- Collects values into an array; parallel safe (the partial arrays are concatenated).
+-- Its functions are not polymorphic: Citus calls them on the workers without the call's types
+-- (array_append and array_cat themselves fail there with "could not determine input data type").
+CREATE FUNCTION dm_pipeline_collect_add(s jsonb[], v jsonb) RETURNS jsonb[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.array_append(s, v) $$;
+CREATE FUNCTION dm_pipeline_collect_combine(a jsonb[], b jsonb[]) RETURNS jsonb[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.array_cat(a, b) $$;
+COMMENT ON FUNCTION dm_pipeline_collect_add(jsonb[], jsonb) IS 'pipeline internal: transition function of dm_pipeline_collect';
+COMMENT ON FUNCTION dm_pipeline_collect_combine(jsonb[], jsonb[]) IS 'pipeline internal: combine function of dm_pipeline_collect';
 CREATE AGGREGATE dm_pipeline_collect(jsonb) (
-    SFUNC = pg_catalog.array_append, STYPE = jsonb[], COMBINEFUNC = pg_catalog.array_cat, PARALLEL = SAFE
+    SFUNC = dm_pipeline_collect_add, STYPE = jsonb[], COMBINEFUNC = dm_pipeline_collect_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_pipeline_collect(jsonb) IS
     'pipeline internal: array of the values (like array_agg), with a combine function for parallel plans';
