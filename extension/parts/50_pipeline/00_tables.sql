@@ -172,7 +172,8 @@ CREATE TABLE result_anomalies (
     score float8 NOT NULL,
     is_anomaly boolean NOT NULL,
     anomaly_type text,
-    explanation jsonb
+    explanation jsonb,
+    reason text                        -- why the line is unusual, with its numbers
 );
 CREATE INDEX ON result_anomalies (run_id, score DESC);
 COMMENT ON TABLE result_anomalies IS 'anomalies step: the flagged sales lines and the top lines by score, with type and explanation';
@@ -207,6 +208,7 @@ CREATE TABLE result_models (
     kmeans @extschema@.kmeans_model,
     iforest @extschema@.iforest_model,
     feature_names text[],
+    context @extschema@.context_summary[],  -- anomalies: the context summaries, named in feature_names
     PRIMARY KEY (run_id, step)
 );
 COMMENT ON TABLE result_models IS 'the models fitted by a run (clustering: kmeans, anomalies: iforest), to score new data';

@@ -6,115 +6,152 @@ CREATE AGGREGATE dm_pipeline_collect(jsonb) (
 COMMENT ON AGGREGATE dm_pipeline_collect(jsonb) IS
     'pipeline internal: array of the values (like array_agg), with a combine function for parallel plans';
 
--- Step: anomalies. Isolation Forest on the line features (amount, quantity, hour of day, extra
--- features); every line scored; the flagged lines and the top lines by score are kept with
--- their explanation, the anomaly type being the feature that contributes most.
+-- Step: anomalies in context (docs/anomaly.md). Pass 1 fits the context summaries: unit price
+-- and quantity per product, quantity and amount per customer, hours and weekdays per store (else
+-- per customer), extra features overall. Pass 2 scores every line: the surprise of each feature
+-- in its group (falling back to the overall group when the group is small), combined by
+-- dm_context_score; the flagged lines and the top lines are kept (dm_context_top), then typed
+-- and explained in a sentence.
 CREATE FUNCTION dm_step_anomalies(ctx jsonb) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-SET jit = off  -- the work is in dmine's aggregates; compiling only adds time
+SET jit = off  -- the work is in dmine's functions; compiling only adds time
 AS $$
 DECLARE
     run bigint := (ctx->>'run_id')::bigint;
     o jsonb := ctx->'options';
+    m jsonb := ctx->'mapping';
+    dims text[] := @extschema@.dm_pipeline_dimension_columns(m);
     lf record;
-    model @extschema@.iforest_model;
-    threshold float8;
     not_null text;
+    product text := 'NULL::text';
+    store text;
+    has_time boolean := m->>'time_type' <> 'date';
+    extras text[] := '{}';
+    extra_names text[] := '{}';
+    fit_extras text := '';
+    surprise_sql text;
+    names text[];
+    sums @extschema@.context_summary[];
+    s_price @extschema@.context_summary;
+    s_qty_p @extschema@.context_summary;
+    s_qty_c @extschema@.context_summary;
+    s_amount @extschema@.context_summary;
+    s_time @extschema@.context_summary;
+    s_extra @extschema@.context_summary[];
+    fit record;
     summary record;
-    wanted bigint;
-    fit_source text := ctx->>'source';
-    fit_rows float8 := greatest(200000, 2 * (o->>'n_trees')::float8 * (o->>'sample_size')::float8);
-    fit_percent float8;
-    fit text;
     usable bigint;
     n bigint;
+    flag_count bigint;
+    wanted bigint;
+    threshold float8;
+    auto boolean := o->>'contamination' = 'auto';
+    i int;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
     not_null := format('array_position(%s, NULL) IS NULL', lf.expr);
-    -- The trees see at most n_trees x sample_size lines: on a big table in full mode they grow
-    -- from a block sample of at least 200,000 lines (less reading); every line is still scored.
-    IF ctx->>'sample_percent' IS NULL AND ctx->'mapping'->>'relkind' IN ('r', 'm', 'p')
-       AND (ctx->'mapping'->>'reltuples')::float8 > 2 * fit_rows THEN
-        fit_percent := round((100 * fit_rows / (ctx->'mapping'->>'reltuples')::float8)::numeric, 2);
-        fit_source := @extschema@.dm_pipeline_source(jsonb_set(ctx, '{sample_percent}', to_jsonb(fit_percent)));
+    IF m->>'product_column' IS NOT NULL THEN
+        product := format('dim_%s::text', array_position(dims, m->>'product_column'));
     END IF;
-    fit := format('SELECT @extschema@.dm_iforest(%s, $1) FILTER (WHERE %s), count(*) FROM %s', lf.expr, not_null, fit_source);
-    BEGIN
-        EXECUTE fit INTO model, n
-            USING jsonb_build_object('n_trees', o->'n_trees', 'sample_size', o->'sample_size',
-                                     'seed', o->'seed', 'contamination', o->'contamination');
-    EXCEPTION WHEN SQLSTATE '22000' THEN
-        -- A forest needs two lines: with fewer usable ones, say so (counted only on this path).
-        EXECUTE format('SELECT count(*) FILTER (WHERE %s), count(*) FROM %s', not_null, fit_source) INTO usable, n;
-        IF usable >= 2 THEN
-            RAISE;
-        END IF;
-    END;
-    IF model IS NULL THEN
+    store := CASE WHEN m->>'store_column' IS NOT NULL THEN format('dim_%s::text', array_position(dims, m->>'store_column'))
+                  ELSE 'customer_key::text' END;
+    FOR i IN 1 .. COALESCE(jsonb_array_length(m->'extra_features'), 0) LOOP
+        extras := extras || format('extra_%s', i);
+        extra_names := extra_names || (m->'extra_features'->>(i - 1));
+        fit_extras := fit_extras || format(', @extschema@.dm_context_fit(NULL, extra_%s, ''{"scale": "linear"}'') FILTER (WHERE usable)', i);
+    END LOOP;
+
+    -- Pass 1: the context summaries of the usable lines (every line feature present), in one scan.
+    EXECUTE format($q$
+        SELECT count(*) AS lines, count(*) FILTER (WHERE usable) AS usable,
+               @extschema@.dm_context_fit(%2$s, unit_price) FILTER (WHERE usable AND %2$s IS NOT NULL) AS price,
+               @extschema@.dm_context_fit(%2$s, quantity) FILTER (WHERE usable) AS qty_p,
+               @extschema@.dm_context_fit(customer_key::text, quantity) FILTER (WHERE usable) AS qty_c,
+               @extschema@.dm_context_fit(customer_key::text, amount) FILTER (WHERE usable) AS amount,
+               @extschema@.dm_context_fit_time(%3$s, ts::timestamp) FILTER (WHERE usable AND %5$s) AS at,
+               ARRAY[NULL::@extschema@.context_summary %4$s] AS extra
+        FROM (SELECT *, %1$s AS usable FROM %6$s) AS lines
+        $q$, not_null, product, store, fit_extras, CASE WHEN has_time THEN 'true' ELSE 'false' END, ctx->>'source')
+        INTO fit;
+    usable := fit.usable;
+    n := fit.lines;
+    IF usable < 2 THEN
         RAISE EXCEPTION 'no data: the anomaly step needs at least 2 sales lines with every feature (%) present, found %',
                         array_to_string(lf.names, ', '), COALESCE(usable, 0)
             USING ERRCODE = 'no_data_found',
-                  DETAIL = format('%s lines read%s; a missing, NaN, infinite or beyond 1e300 value leaves a line out', n,
-                                  CASE WHEN fit_percent IS NOT NULL THEN format(' (a %s%% sample)', fit_percent) ELSE '' END);
+                  DETAIL = format('%s lines read; a missing, NaN, infinite or beyond 1e300 value leaves a line out', n);
     END IF;
-    threshold := (@extschema@.dm_iforest_info(model)->>'threshold')::float8;
-    INSERT INTO @extschema@.result_models (run_id, step, iforest, feature_names) VALUES (run, 'anomalies', model, lf.names);
+    s_price := fit.price; s_qty_p := fit.qty_p; s_qty_c := fit.qty_c; s_amount := fit.amount; s_time := fit.at;
+    s_extra := fit.extra[2:];
+    names := ARRAY['price', 'quantity', 'amount', 'time'] || extra_names;
+    INSERT INTO @extschema@.result_models (run_id, step, context, feature_names)
+    VALUES (run, 'anomalies', ARRAY[s_price, s_qty_p, s_qty_c, s_amount, s_time] || s_extra,
+            ARRAY['price by product', 'quantity by product', 'quantity by customer', 'amount by customer',
+                  'time by ' || CASE WHEN m->>'store_column' IS NOT NULL THEN 'store' ELSE 'customer' END]
+            || extra_names);
 
-    -- One pass, a parallel aggregate: every line scored; count, histogram, and the flagged lines.
-    -- A line missing a feature (see dm_pipeline_number) gets no score: counted in the same pass.
+    -- The surprises of a line (nats), in the order of names: a group too small falls back to all lines.
+    surprise_sql := format($q$ARRAY[
+        COALESCE(@extschema@.dm_context_surprise($1, %1$s, unit_price), @extschema@.dm_context_surprise($1, NULL, unit_price)),
+        COALESCE(@extschema@.dm_context_surprise($2, %1$s, quantity, 'high'), @extschema@.dm_context_surprise($2, NULL, quantity, 'high'))
+            + COALESCE(@extschema@.dm_context_surprise($3, customer_key::text, quantity, 'high'), 0),
+        COALESCE(@extschema@.dm_context_surprise($4, customer_key::text, amount, 'high'), @extschema@.dm_context_surprise($4, NULL, amount, 'high')),
+        COALESCE(@extschema@.dm_context_surprise($5, %2$s, ts::timestamp), @extschema@.dm_context_surprise($5, NULL, ts::timestamp))
+        %3$s]$q$, product, store,
+        (SELECT COALESCE(string_agg(format(', @extschema@.dm_context_surprise(($6)[%s], NULL, %s)', k, e), '' ORDER BY k), '')
+         FROM unnest(extras) WITH ORDINALITY AS u(e, k)));
+
+    -- Pass 2: every usable line scored, in parallel; count, histogram and the top lines kept.
+    flag_count := CASE WHEN auto THEN NULL ELSE ceil((o->>'contamination')::float8 * usable)::bigint END;
+    wanted := greatest(COALESCE(flag_count, 0), (o->>'top_lines')::bigint);
     EXECUTE format($q$
         SELECT count(score) AS lines, count(*) - count(score) AS skipped,
-               count(*) FILTER (WHERE score > $2) AS flagged,
+               count(*) FILTER (WHERE score > 0.5) AS above_half,
                @extschema@.dm_histogram(score, 20, 0, 1) AS h,
-               @extschema@.dm_pipeline_collect(jsonb_build_object(
-                   'line_key', line_key, 'customer_key', customer_key, 'ts', ts::timestamptz, 'amount', amount::float8,
-                   'quantity', quantity::float8, 'f', f, 'score', score)) FILTER (WHERE score > $2) AS flagged_lines
-        FROM (SELECT *, %1$s AS f FROM %2$s) AS lines
-             -- In FROM, the score is computed once per line (not once per use) and in parallel.
-             CROSS JOIN LATERAL @extschema@.dm_iforest_score($1, CASE WHEN %3$s THEN lines.f END) AS score
-        $q$, lf.expr, ctx->>'source', not_null)
-        INTO summary USING model, threshold;
-    INSERT INTO @extschema@.result_anomaly_summary (run_id, lines_scored, threshold, anomalies, score_histogram)
-    VALUES (run, summary.lines, threshold, summary.flagged,
-            jsonb_build_object('edges', to_jsonb((summary.h).edges), 'counts', to_jsonb((summary.h).counts)));
+               @extschema@.dm_context_top(score, line, $7) AS top,
+               @extschema@.dm_pipeline_collect(line) FILTER (WHERE $8 AND score > 0.5) AS flagged_lines
+        FROM (SELECT *, CASE WHEN %1$s THEN %2$s END AS f FROM %3$s) AS lines
+             CROSS JOIN LATERAL @extschema@.dm_context_score(lines.f) AS score
+             CROSS JOIN LATERAL (SELECT jsonb_build_object(
+                 'line_key', line_key, 'customer_key', customer_key::text, 'product', %4$s, 'store', %5$s,
+                 'ts', ts::timestamptz, 'at', ts::timestamp, 'amount', amount::float8, 'quantity', quantity::float8,
+                 'unit_price', unit_price::float8, 'extras', to_jsonb(ARRAY[NULL::float8 %6$s]), 'score', score) AS line) AS l
+        $q$, not_null, surprise_sql, ctx->>'source', product, store,
+        (SELECT COALESCE(string_agg(', ' || e, ''), '') FROM unnest(extras) AS e))
+        INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto;
+
     CREATE TEMP TABLE dm_pipeline_top ON COMMIT DROP AS
-    SELECT (x->>'line_key') AS line_key, (x->>'customer_key') AS customer_key, (x->>'ts')::timestamptz AS ts,
-           (x->>'amount')::float8 AS amount, (x->>'quantity')::float8 AS quantity,
-           ARRAY(SELECT jsonb_array_elements_text(x->'f')::float8) AS f, (x->>'score')::float8 AS score
-    FROM unnest(summary.flagged_lines) AS x;
-    wanted := greatest(summary.flagged, (o->>'top_lines')::bigint);
-    IF summary.flagged < wanted THEN
-        -- Fewer flagged lines than top_lines: one more pass for the top lines by score.
-        EXECUTE format($q$
-            INSERT INTO pg_temp.dm_pipeline_top
-            SELECT * FROM (SELECT line_key, customer_key::text, ts::timestamptz, amount::float8, quantity::float8,
-                                  f, @extschema@.dm_iforest_score($1, f) AS score
-                           FROM (SELECT *, %1$s AS f FROM %2$s WHERE %3$s) AS lines) AS s
-            WHERE score <= $2
-            ORDER BY score DESC LIMIT $3
-            $q$, lf.expr, ctx->>'source', not_null)
-            USING model, threshold, wanted - summary.flagged;
+    SELECT x AS line, (x->>'score')::float8 AS score, row_number() OVER (ORDER BY (x->>'score')::float8 DESC, x::text) AS r
+    FROM (SELECT unnest(summary.top) AS x UNION SELECT unnest(summary.flagged_lines)) AS u;
+    IF auto THEN
+        threshold := 0.5;
+        flag_count := summary.above_half;
+    ELSE
+        SELECT score INTO threshold FROM pg_temp.dm_pipeline_top WHERE r = flag_count;
+        threshold := COALESCE(threshold, 0);
     END IF;
+    INSERT INTO @extschema@.result_anomaly_summary (run_id, lines_scored, threshold, anomalies, score_histogram)
+    VALUES (run, summary.lines, threshold, flag_count,
+            jsonb_build_object('edges', to_jsonb((summary.h).edges), 'counts', to_jsonb((summary.h).counts)));
+
     INSERT INTO @extschema@.result_anomalies
-        (run_id, line_key, customer_key, occurred_at, amount, quantity, score, is_anomaly, anomaly_type, explanation)
-    SELECT run, s.line_key, s.customer_key, s.ts::timestamptz, s.amount, s.quantity, s.score, s.score > threshold,
-           e.top, e.explanation
-    FROM (SELECT * FROM pg_temp.dm_pipeline_top ORDER BY score DESC LIMIT wanted) AS s,
-         LATERAL (SELECT (array_agg(x.name ORDER BY x.rank))[1] AS top,
-                         jsonb_agg(jsonb_build_object('feature', x.name, 'contribution', x.contribution,
-                                                      'share', x.share) ORDER BY x.rank) AS explanation
-                  FROM @extschema@.dm_iforest_explain(model, s.f, lf.names) AS x) AS e
-    ORDER BY s.score DESC;
+        (run_id, line_key, customer_key, occurred_at, amount, quantity, score, is_anomaly, anomaly_type, explanation, reason)
+    SELECT run, t.line->>'line_key', t.line->>'customer_key', (t.line->>'ts')::timestamptz,
+           (t.line->>'amount')::float8, (t.line->>'quantity')::float8, t.score, t.r <= flag_count,
+           x.kind, x.explanation,
+           @extschema@.dm_pipeline_anomaly_reason(x.kind, t.line, names, s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra,
+                                                  CASE WHEN m->>'store_column' IS NOT NULL THEN 'store' ELSE 'customer' END)
+    FROM pg_temp.dm_pipeline_top t,
+         LATERAL @extschema@.dm_pipeline_anomaly_type(t.line, names, s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra) AS x
+    WHERE t.r <= wanted
+    ORDER BY t.r;
     GET DIAGNOSTICS n = ROW_COUNT;
     ANALYZE @extschema@.result_anomalies;
     DROP TABLE pg_temp.dm_pipeline_top;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
-        'lines_scored', summary.lines, 'anomalies', summary.flagged, 'threshold', threshold,
+        'lines_scored', summary.lines, 'anomalies', flag_count, 'threshold', threshold,
         'skipped', jsonb_build_object('lines', summary.skipped),
-        'fit_sample_percent', fit_percent,
-        'feature_names', to_jsonb(lf.names), 'contamination', o->'contamination',
-        'n_trees', o->'n_trees', 'sample_size', o->'sample_size'));
+        'detector', 'context', 'feature_names', to_jsonb(names), 'contamination', o->'contamination'));
 END
 $$;
-

@@ -1,0 +1,178 @@
+// Fitting a context summary from the grouped counts, and assessing lines against it.
+#include "context/context_summary.hpp"
+
+#include "core/errors.hpp"
+#include "core/interrupt.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dmine::context {
+
+namespace {
+
+constexpr double kTimeSmoothing = 0.1; // pseudo-count per bin
+
+Group fit_group(const Options &options, const GroupCounts &counts, std::string key) {
+    Group g;
+    g.key = std::move(key);
+    g.n = counts.n;
+    if (options.kind == Kind::Time) {
+        for (const auto &b : counts.buckets) g.bins[b.key] = b.count;
+        return g;
+    }
+    std::uint64_t half = (counts.n + 1) / 2, seen = 0;
+    for (const auto &b : counts.buckets) {
+        seen += b.count;
+        if (seen >= half) {
+            g.center = bucket_center(options.scale, b.key);
+            break;
+        }
+    }
+    for (const auto &b : counts.buckets)
+        g.spread_sum += static_cast<double>(b.count) *
+                        std::fabs(bucket_center(options.scale, b.key) - g.center);
+    return g;
+}
+
+double clamp_surprise(double s) {
+    if (!(s >= 0)) return 0;
+    return std::min(s, kMaxSurprise);
+}
+
+// -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins;
+// with `cyclic`, the frequencies are first smoothed over the neighbouring bins (1/4, 1/2, 1/4).
+double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
+                    bool cyclic) {
+    std::array<double, kTimeBins> f{};
+    double total = 0;
+    for (int b = 0; b < count; b++) {
+        double c = static_cast<double>(bins[first + b]);
+        if (cyclic)
+            c = 0.5 * c + 0.25 * static_cast<double>(bins[first + (b + count - 1) % count]) +
+                0.25 * static_cast<double>(bins[first + (b + 1) % count]);
+        f[b] = c + kTimeSmoothing;
+        total += f[b];
+    }
+    double p = 0;
+    for (int b = 0; b < count; b++)
+        if (f[b] <= f[bin - first]) p += f[b] / total;
+    return clamp_surprise(-std::log(std::min(1.0, p)));
+}
+
+} // namespace
+
+Side parse_side(const std::string &side) {
+    if (side == "both") return Side::Both;
+    if (side == "high") return Side::High;
+    if (side == "low") return Side::Low;
+    fail(ErrorKind::InvalidParameter, "side must be 'both', 'high' or 'low', got '" + side + "'");
+}
+
+Summary Summary::fit(const ContextState &state) {
+    Summary s;
+    s.options_ = state.options();
+    s.skipped_ = state.skipped();
+    s.rows_seen_ = state.overall().n + state.skipped();
+    s.overall_ = fit_group(s.options_, state.overall(), std::string());
+    s.groups_.reserve(state.groups().size());
+    std::size_t i = 0;
+    for (const auto &[key, counts] : state.groups()) {
+        if ((++i & 1023) == 0) check_interrupts();
+        s.groups_.push_back(fit_group(s.options_, counts, std::string(key.data(), key.size())));
+    }
+    std::sort(s.groups_.begin(), s.groups_.end(),
+              [](const Group &a, const Group &b) { return a.key < b.key; });
+    s.index();
+    return s;
+}
+
+void Summary::index() {
+    by_key_.clear();
+    by_key_.reserve(groups_.size());
+    for (std::size_t i = 0; i < groups_.size(); i++) by_key_.emplace(groups_[i].key, i);
+}
+
+const Group *Summary::find(const std::string *key) const {
+    if (!key) return &overall_;
+    auto it = by_key_.find(*key);
+    return it == by_key_.end() ? nullptr : &groups_[it->second];
+}
+
+std::optional<Assessment> Summary::assess_value(const std::string *key, double x, Side side,
+                                                bool leave_out) const {
+    if (options_.kind != Kind::Value)
+        fail(ErrorKind::InvalidParameter, "this context summary counts times, not values", {},
+             "Pass a timestamp.");
+    const Group *g = find(key);
+    if (!g || !std::isfinite(x)) return std::nullopt;
+    if (options_.scale == Scale::Log && !(x > 0)) return std::nullopt;
+    double t = options_.scale == Scale::Log ? std::log(x) : x;
+    std::uint64_t n = g->n - (leave_out && g->n > 0 ? 1 : 0);
+    if (n < 1 || (key && n < static_cast<std::uint64_t>(options_.min_rows))) return std::nullopt;
+    double d = t - g->center;
+    std::int32_t bucket;
+    double own = leave_out && value_bucket(options_.scale, x, bucket)
+                     ? std::fabs(bucket_center(options_.scale, bucket) - g->center)
+                     : 0.0;
+    double b = std::max(0.0, g->spread_sum - own) / static_cast<double>(n);
+    double floor = options_.scale == Scale::Log ? options_.min_spread
+                                                : options_.min_spread * std::fabs(g->center);
+    b = std::max({b, floor, 1e-12});
+    Assessment a;
+    a.overall = key == nullptr;
+    a.group = g;
+    a.lines = n;
+    a.spread = b;
+    a.typical = options_.scale == Scale::Log ? std::exp(g->center) : g->center;
+    a.ratio = options_.scale == Scale::Log ? std::exp(d) : d / b;
+    double z = d / b;
+    if (side == Side::Low) z = -z;
+    if (side == Side::Both)
+        a.surprise = clamp_surprise(std::fabs(z));
+    else
+        a.surprise = clamp_surprise(z >= 0 ? z + std::log(2.0) : -std::log1p(-0.5 * std::exp(z)));
+    return a;
+}
+
+std::optional<Assessment> Summary::assess_time(const std::string *key, std::int64_t timestamp,
+                                               bool leave_out) const {
+    if (options_.kind != Kind::Time)
+        fail(ErrorKind::InvalidParameter, "this context summary describes values, not times", {},
+             "Pass a number.");
+    const Group *g = find(key);
+    if (!g) return std::nullopt;
+    std::uint64_t n = g->n - (leave_out && g->n > 0 ? 1 : 0);
+    if (n < 1 || (key && n < static_cast<std::uint64_t>(options_.min_rows))) return std::nullopt;
+    int hour, weekday;
+    time_bins(timestamp, hour, weekday);
+    auto bins = g->bins;
+    if (leave_out) {
+        if (bins[hour]) bins[hour]--;
+        if (bins[24 + weekday]) bins[24 + weekday]--;
+    }
+    Assessment a;
+    a.overall = key == nullptr;
+    a.group = g;
+    a.lines = n;
+    a.hour = hour;
+    a.weekday = weekday;
+    a.typical = static_cast<double>(bins[hour]) / static_cast<double>(n);
+    a.spread = static_cast<double>(bins[24 + weekday]) / static_cast<double>(n);
+    double sh = bin_surprise(bins, 0, 24, hour, true);
+    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false);
+    a.by_weekday = sd > sh;
+    a.surprise = std::max(sh, sd);
+    return a;
+}
+
+std::optional<double> Summary::typical(const std::string *key) const {
+    if (options_.kind != Kind::Value)
+        fail(ErrorKind::InvalidParameter, "a time context summary has no typical value");
+    const Group *g = find(key);
+    if (!g || g->n < 1 || (key && g->n < static_cast<std::uint64_t>(options_.min_rows)))
+        return std::nullopt;
+    return options_.scale == Scale::Log ? std::exp(g->center) : g->center;
+}
+
+} // namespace dmine::context

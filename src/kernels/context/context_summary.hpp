@@ -1,0 +1,82 @@
+// A fitted context summary (the dmine.context_summary value): per group key the typical value
+// and spread of a measure (robust centre and Laplace scale, log or linear scale) or the counts of
+// the hours and weekdays of the lines; an overall group for lines without a usable group.
+//
+// Surprise: -ln of the tail probability of a line under its group's model, in nats. Values: a
+// Laplace law of centre c and scale b = mean |t - c| (t = ln x on the log scale), so
+// P(|T - c| >= d) = exp(-d / b). Time: P(a line falls in an hour at most as frequent as this
+// one), the same for the weekday, the larger surprise kept. With leave_out, the line itself is
+// taken out of its group's figures first (it was one of the fitted lines).
+#pragma once
+
+#include "context/context_groups.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace dmine::context {
+
+constexpr std::uint32_t kSummaryMagic = 0x58434d44; // "DMCX"
+constexpr std::uint16_t kSummaryVersion = 1;
+constexpr double kMaxSurprise = 1e4;
+
+enum class Side { Both, High, Low };
+Side parse_side(const std::string &side); // InvalidParameter unless both, high or low
+
+struct Group {
+    std::string key;
+    std::uint64_t n = 0;
+    double center = 0;                           // value kind: median of t; time kind: unused
+    double spread_sum = 0;                       // value kind: sum of |t - center|
+    std::array<std::uint64_t, kTimeBins> bins{}; // time kind
+};
+
+// What a line looks like against one group.
+struct Assessment {
+    bool overall = false; // the overall group was used (key NULL)
+    const Group *group = nullptr;
+    double surprise = 0;
+    double typical = 0;      // value: the typical value (original units); time: share of the bin
+    double spread = 0;       // value: b; time: share of the weekday
+    double ratio = 0;        // value: x / typical (log) or (x - typical) / b (linear)
+    bool by_weekday = false; // time: the weekday is the more surprising part
+    int hour = 0, weekday = 0;
+    std::uint64_t lines = 0; // lines of the group (after leaving the line out)
+};
+
+class Summary {
+public:
+    static Summary fit(const ContextState &state);
+    static Summary decode(const void *data, std::size_t size);
+    static Summary from_json(const char *text);
+    std::vector<std::uint8_t> encode() const;
+    std::string to_json() const;
+    std::string info_json() const;
+
+    const Options &options() const noexcept { return options_; }
+    // The group of `key` (nullptr: the overall group); nullopt when the group is unknown or has
+    // fewer than min_rows lines (after leaving the line out), or the value is out of the domain.
+    std::optional<Assessment> assess_value(const std::string *key, double x, Side side,
+                                           bool leave_out) const;
+    std::optional<Assessment> assess_time(const std::string *key, std::int64_t timestamp,
+                                          bool leave_out) const;
+    // The typical value of a group (value kind), nullopt when too small or unknown.
+    std::optional<double> typical(const std::string *key) const;
+
+private:
+    const Group *find(const std::string *key) const;
+    void index();
+    void check() const; // InvalidText / Corrupted on a broken rule
+    Options options_;
+    std::uint64_t rows_seen_ = 0, skipped_ = 0;
+    Group overall_;
+    std::vector<Group> groups_; // sorted by key
+    std::unordered_map<std::string, std::size_t> by_key_;
+    friend struct SummaryCodec;
+};
+
+} // namespace dmine::context
