@@ -65,7 +65,8 @@ LINE_COLUMNS = ["customer_id", "order_id", "sold_at", "amount", "quantity"]
 STEP_COLUMNS = {
     "profile": "*", "features": LINE_COLUMNS, "clustering": None, "cluster_profiles": None,
     "anomalies": ["sold_at", "amount", "quantity", "unit_price", "customer_id", "product_id"], "rfm": None,
-    "trends": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"], "breakdowns": None,
+    "trends": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],
+    "breakdowns": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],  # through the copy trends made
 }
 K_MIN, K_MAX = 2, 8
 SEED = 42
