@@ -57,8 +57,8 @@ say "fuzz suite (test/fuzz)"
 bash test/fuzz/run.sh || failed+=(fuzz)
 
 # The README's tour, as a reader would paste it into psql.
-say "docs (the SQL of the README and of docs/exploration.md and docs/results.md, as written)"
-bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md || failed+=(docs)
+say "docs (the SQL of the README and of docs/exploration.md, docs/results.md and docs/anomaly.md, as written)"
+bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md docs/anomaly.md || failed+=(docs)
 
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"

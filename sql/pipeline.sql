@@ -75,7 +75,7 @@ SELECT lines_scored, anomalies, jsonb_array_length(score_histogram->'counts') AS
 FROM latest_anomaly_summary;
 SELECT count(*) AS kept, count(*) FILTER (WHERE is_anomaly) AS flagged,
        count(*) FILTER (WHERE is_anomaly AND p.line IS NOT NULL) AS planted_flagged,
-       count(*) FILTER (WHERE p.kind = a.anomaly_type) AS typed_as_planted,
+       count(*) FILTER (WHERE p.kind = a.anomaly_type OR (p.kind = 'hour' AND a.anomaly_type = 'time')) AS typed_as_planted,
        bool_and(a.anomaly_type = a.explanation->0->>'feature') AS type_is_top_feature,
        min(jsonb_array_length(a.explanation)) AS features
 FROM latest_anomalies a LEFT JOIN "Shop Data".planted p ON p.line::text = a.line_key;
@@ -86,8 +86,8 @@ FROM latest_rfm WHERE customer_key IN ('k01', 'k11', 'k21') ORDER BY 1;
 SELECT segment, customers, round(share::numeric, 3) AS share, segment_order FROM latest_rfm_segments ORDER BY segment_order;
 
 -- The models are kept and score new data.
-SELECT step, kmeans IS NOT NULL AS kmeans, iforest IS NOT NULL AS iforest, feature_names FROM result_models ORDER BY step;
-SELECT dm_iforest_score(iforest, '{20, 5000, 10, 0}') > dm_iforest_score(iforest, '{20, 2, 10, 0}') AS odd_line_scores_higher
+SELECT step, kmeans IS NOT NULL AS kmeans, iforest IS NOT NULL AS iforest, cardinality(context) AS context, feature_names FROM result_models ORDER BY step;
+SELECT dm_context_surprise(context[4], NULL, 250000) > dm_context_surprise(context[4], NULL, 25) AS odd_line_scores_higher
 FROM result_models WHERE step = 'anomalies';
 
 -- Selected steps: RFM alone (from the fact table); the other steps are logged as skipped.

@@ -120,3 +120,19 @@ CREATE AGGREGATE dm_context_top(score float8, line jsonb, k bigint) (
 );
 COMMENT ON AGGREGATE dm_context_top(float8, jsonb, bigint) IS
     'the k lines of highest score as jsonb[], highest first (k read from the first row, 0 to 1,000,000); NULL scores or lines are skipped';
+
+-- Two surprises of one line taken together (the product's and the customer's view of a
+-- quantity): -ln P(E1 + E2 >= s) for independent unit exponentials, s - ln(1 + s) with s their
+-- sum; one of them alone when the other is NULL.
+CREATE FUNCTION dm_context_joint(a float8, b float8) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE (a + b) - ln(1 + a + b) END $$;
+COMMENT ON FUNCTION dm_context_joint(float8, float8) IS
+    'two surprises of one line together: s - ln(1 + s) with s their sum (both must be unusual); one alone when the other is NULL';
+-- The sum of two surprises, one alone when the other is NULL (the pipeline's quantity: unusual for
+-- the product and for the customer).
+CREATE FUNCTION dm_context_sum(a float8, b float8) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT COALESCE(a + b, a, b) $$;
+COMMENT ON FUNCTION dm_context_sum(float8, float8) IS
+    'the sum of two surprises of one line; one alone when the other is NULL';

@@ -818,7 +818,7 @@ json build_view(const ReportData &d) {
                            {"when", format_timestamp(r.occurred_at)},
                            {"amount", with_unit(format_fixed(r.amount, 2), unit)},
                            {"quantity", format_number(r.quantity, 4)},
-                           {"explanation", explanation_text(r.explanation)}});
+                           {"explanation", r.reason ? *r.reason : explanation_text(r.explanation)}});
         s["top"] = top;
         s["has_top"] = !top.empty();
         s["top_count"] = top.size();

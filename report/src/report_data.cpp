@@ -366,6 +366,7 @@ std::vector<AnomalyRow> anomalies_from_rows(const Rows &rows) {
         a.is_anomaly = rows.boolean(r, "is_anomaly");
         a.explanation = parse_explanation(parse_json(rows.text(r, "explanation")));
         a.anomaly_type = rows.text(r, "anomaly_type");
+        a.reason = rows.text(r, "reason");
         if (!a.anomaly_type && !a.explanation.empty())
             a.anomaly_type = a.explanation.front().feature;
         out.push_back(std::move(a));

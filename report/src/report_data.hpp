@@ -108,6 +108,7 @@ struct Contribution {
 
 struct AnomalyRow {
     opt_s line_key, customer_key, occurred_at, anomaly_type;
+    opt_s reason; // the sentence with the numbers (result_anomalies.reason, when the column exists)
     opt_d amount, quantity, score;
     std::optional<bool> is_anomaly;
     std::vector<Contribution> explanation;

@@ -317,6 +317,7 @@ ReportData load_report(Connection &conn, int64_t run_id, const Progress &progres
         std::vector<std::string> wanted = {"line_key",   "customer_key", "occurred_at",
                                            "amount",     "quantity",     "score",
                                            "is_anomaly", "anomaly_type", "explanation"};
+        if (L.has_column(A, "reason")) wanted.push_back("reason");
         std::string order = L.has_column(A, "score") ? "score DESC NULLS LAST" : "";
         bool flag = L.has_column(A, "is_anomaly");
         Rows top = L.read(A, wanted, order, notes, flag ? "is_anomaly" : "",

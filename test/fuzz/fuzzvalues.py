@@ -87,6 +87,12 @@ MODELS = {
         "(SELECT dmine.dm_iforest(ARRAY[x]::float8[], '{\"n_trees\": 2, \"max_depth\": 1, "
         "\"contamination\": 0.1}') FROM generate_series(1, 40) x)",
     ],
+    'context_summary': [
+        "(SELECT dmine.dm_context_fit((x % 3)::text, x) FROM generate_series(1, 60) x)",
+        "(SELECT dmine.dm_context_fit(NULL, x - 30, '{\"scale\": \"linear\"}') FROM generate_series(1, 60) x)",
+        "(SELECT dmine.dm_context_fit_time((x % 2)::text, timestamp '2024-01-01' + x * interval '1 hour') "
+        "FROM generate_series(1, 300) x)",
+    ],
 }
 
 CTX = ("(SELECT jsonb_build_object('run_id', 1, 'mapping', dmine.dm_mining_mapping(c), "

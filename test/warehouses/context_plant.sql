@@ -2,7 +2,8 @@
 -- lines, chosen by a hash, in three equal parts: unit price x 40 (amount too), quantity x 60
 -- (amount too), a sale moved to between 03:00 and 04:00 of its day. The copy is `dst`; the
 -- ground truth is `dst`_planted (line key, kind).
-CREATE OR REPLACE FUNCTION pg_temp.plant_context(src text, dst text, line_col text, time_col text, qty_col text,
+CREATE SCHEMA IF NOT EXISTS dmine_ctx;
+CREATE OR REPLACE FUNCTION dmine_ctx.plant_context(src text, dst text, line_col text, time_col text, qty_col text,
                                                  amount_col text, price_col text, excluded text DEFAULT NULL,
                                                  share float8 DEFAULT 0.003, seed int DEFAULT 7) RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -31,7 +32,7 @@ END
 $$;
 
 -- Recall per kind, type accuracy and precision of a run's flagged lines against the ground truth.
-CREATE OR REPLACE FUNCTION pg_temp.context_quality(run bigint, truth text,
+CREATE OR REPLACE FUNCTION dmine_ctx.context_quality(run bigint, truth text,
     OUT recall_price float8, OUT recall_quantity float8, OUT recall_time float8, OUT type_right float8,
     OUT prec float8, OUT flagged bigint, OUT planted bigint)
 LANGUAGE plpgsql AS $$

@@ -12,9 +12,9 @@ AS $$
     SELECT ARRAY[
         COALESCE(@extschema@.dm_context_surprise(s_price, line->>'product', (line->>'unit_price')::float8),
                  @extschema@.dm_context_surprise(s_price, NULL, (line->>'unit_price')::float8)),
-        COALESCE(@extschema@.dm_context_surprise(s_qty_p, line->>'product', (line->>'quantity')::float8, 'high'),
-                 @extschema@.dm_context_surprise(s_qty_p, NULL, (line->>'quantity')::float8, 'high'))
-            + COALESCE(@extschema@.dm_context_surprise(s_qty_c, line->>'customer_key', (line->>'quantity')::float8, 'high'), 0),
+        @extschema@.dm_context_sum(COALESCE(@extschema@.dm_context_surprise(s_qty_p, line->>'product', (line->>'quantity')::float8, 'high'),
+                                              @extschema@.dm_context_surprise(s_qty_p, NULL, (line->>'quantity')::float8, 'high')),
+                                     @extschema@.dm_context_surprise(s_qty_c, line->>'customer_key', (line->>'quantity')::float8, 'high')),
         COALESCE(@extschema@.dm_context_surprise(s_amount, line->>'customer_key', (line->>'amount')::float8, 'high'),
                  @extschema@.dm_context_surprise(s_amount, NULL, (line->>'amount')::float8, 'high')),
         COALESCE(@extschema@.dm_context_surprise(s_time, line->>'store', (line->>'at')::timestamp),

@@ -47,6 +47,7 @@ DECLARE
     wanted bigint;
     threshold float8;
     auto boolean := o->>'contamination' = 'auto';
+    pass2 text;
     i int;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
@@ -66,8 +67,8 @@ BEGIN
     EXECUTE format($q$
         SELECT count(*) AS lines, count(*) FILTER (WHERE usable) AS usable,
                @extschema@.dm_context_fit(%2$s, unit_price) FILTER (WHERE usable AND %2$s IS NOT NULL) AS price,
-               @extschema@.dm_context_fit(%2$s, quantity) FILTER (WHERE usable) AS qty_p,
-               @extschema@.dm_context_fit(customer_key::text, quantity) FILTER (WHERE usable) AS qty_c,
+               @extschema@.dm_context_fit(%2$s, quantity, '{"min_spread": 0.3}') FILTER (WHERE usable) AS qty_p,
+               @extschema@.dm_context_fit(customer_key::text, quantity, '{"min_spread": 0.3}') FILTER (WHERE usable) AS qty_c,
                @extschema@.dm_context_fit(customer_key::text, amount) FILTER (WHERE usable) AS amount,
                @extschema@.dm_context_fit_time(%3$s, ts::timestamp) FILTER (WHERE usable AND %5$s) AS at,
                ARRAY[NULL::@extschema@.context_summary %4$s] AS extra
@@ -94,32 +95,37 @@ BEGIN
     -- The surprises of a line (nats), in the order of names: a group too small falls back to all lines.
     surprise_sql := format($q$ARRAY[
         COALESCE(@extschema@.dm_context_surprise($1, %1$s, unit_price), @extschema@.dm_context_surprise($1, NULL, unit_price)),
-        COALESCE(@extschema@.dm_context_surprise($2, %1$s, quantity, 'high'), @extschema@.dm_context_surprise($2, NULL, quantity, 'high'))
-            + COALESCE(@extschema@.dm_context_surprise($3, customer_key::text, quantity, 'high'), 0),
+        @extschema@.dm_context_sum(COALESCE(@extschema@.dm_context_surprise($2, %1$s, quantity, 'high'), @extschema@.dm_context_surprise($2, NULL, quantity, 'high')),
+                                     @extschema@.dm_context_surprise($3, customer_key::text, quantity, 'high')),
         COALESCE(@extschema@.dm_context_surprise($4, customer_key::text, amount, 'high'), @extschema@.dm_context_surprise($4, NULL, amount, 'high')),
         COALESCE(@extschema@.dm_context_surprise($5, %2$s, ts::timestamp), @extschema@.dm_context_surprise($5, NULL, ts::timestamp))
         %3$s]$q$, product, store,
         (SELECT COALESCE(string_agg(format(', @extschema@.dm_context_surprise(($6)[%s], NULL, %s)', k, e), '' ORDER BY k), '')
          FROM unnest(extras) WITH ORDINALITY AS u(e, k)));
 
-    -- Pass 2: every usable line scored, in parallel; count, histogram and the top lines kept.
+    -- Pass 2: every usable line scored, in parallel; count, histogram and the top lines kept. Only
+    -- lines scoring at least `floor` build their jsonb (most lines score near 0); when fewer
+    -- than wanted do, the pass runs again with every line.
     flag_count := CASE WHEN auto THEN NULL ELSE ceil((o->>'contamination')::float8 * usable)::bigint END;
     wanted := greatest(COALESCE(flag_count, 0), (o->>'top_lines')::bigint);
-    EXECUTE format($q$
+    pass2 := format($q$
         SELECT count(score) AS lines, count(*) - count(score) AS skipped,
-               count(*) FILTER (WHERE score > 0.5) AS above_half,
+               count(*) FILTER (WHERE score > 0.5) AS above_half, count(*) FILTER (WHERE score >= $9) AS above_floor,
                @extschema@.dm_histogram(score, 20, 0, 1) AS h,
                @extschema@.dm_context_top(score, line, $7) AS top,
                @extschema@.dm_pipeline_collect(line) FILTER (WHERE $8 AND score > 0.5) AS flagged_lines
         FROM (SELECT *, CASE WHEN %1$s THEN %2$s END AS f FROM %3$s) AS lines
              CROSS JOIN LATERAL @extschema@.dm_context_score(lines.f) AS score
-             CROSS JOIN LATERAL (SELECT jsonb_build_object(
+             CROSS JOIN LATERAL (SELECT CASE WHEN score >= $9 THEN jsonb_build_object(
                  'line_key', line_key, 'customer_key', customer_key::text, 'product', %4$s, 'store', %5$s,
                  'ts', ts::timestamptz, 'at', ts::timestamp, 'amount', amount::float8, 'quantity', quantity::float8,
-                 'unit_price', unit_price::float8, 'extras', to_jsonb(ARRAY[NULL::float8 %6$s]), 'score', score) AS line) AS l
+                 'unit_price', unit_price::float8, 'extras', to_jsonb(ARRAY[NULL::float8 %6$s]), 'score', score) END AS line) AS l
         $q$, not_null, surprise_sql, ctx->>'source', product, store,
-        (SELECT COALESCE(string_agg(', ' || e, ''), '') FROM unnest(extras) AS e))
-        INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto;
+        (SELECT COALESCE(string_agg(', ' || e, ''), '') FROM unnest(extras) AS e));
+    EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto, 0.1::float8;
+    IF summary.above_floor < wanted AND summary.above_floor < summary.lines THEN
+        EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto, '-Infinity'::float8;
+    END IF;
 
     CREATE TEMP TABLE dm_pipeline_top ON COMMIT DROP AS
     SELECT x AS line, (x->>'score')::float8 AS score, row_number() OVER (ORDER BY (x->>'score')::float8 DESC, x::text) AS r

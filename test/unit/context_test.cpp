@@ -1,0 +1,102 @@
+// Context summaries: fitting, merging, the stored forms and the surprise of planted values.
+#include "context/context_groups.hpp"
+#include "context/context_summary.hpp"
+#include "context/top_lines.hpp"
+#include "core/errors.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+using namespace dmine;
+using namespace dmine::context;
+
+namespace {
+
+ContextState prices(int from, int to) {
+    ContextState s(Options{});
+    for (int i = from; i < to; i++) {
+        std::string key = std::to_string(i % 5);
+        s.add_value(key.data(), key.size(), true, (10 + i % 5) * (1 + 0.01 * (i % 7)));
+    }
+    return s;
+}
+
+} // namespace
+
+TEST(Context, MergedStatesGiveTheSerialSummary) {
+    auto all = prices(0, 2000);
+    auto a = prices(0, 700), b = prices(700, 2000);
+    ByteWriter out;
+    b.serialize(out);
+    ByteReader in(out.bytes().data(), out.bytes().size());
+    a.merge(ContextState::deserialize(in));
+    EXPECT_EQ(Summary::fit(all).to_json(), Summary::fit(a).to_json());
+}
+
+TEST(Context, StoredFormsRoundTrip) {
+    auto summary = Summary::fit(prices(0, 2000));
+    auto bytes = summary.encode();
+    EXPECT_EQ(Summary::decode(bytes.data(), bytes.size()).to_json(), summary.to_json());
+    EXPECT_EQ(Summary::from_json(summary.to_json().c_str()).encode(), bytes);
+    bytes.back() ^= 1;
+    try {
+        Summary::decode(bytes.data(), bytes.size());
+        FAIL();
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Corrupted);
+    }
+}
+
+TEST(Context, PlantedPriceIsSurprisingAndSmallGroupsFallBack) {
+    auto summary = Summary::fit(prices(0, 2000));
+    std::string key = "3";
+    auto usual = summary.assess_value(&key, 13.1, Side::Both, true);
+    auto planted = summary.assess_value(&key, 13.1 * 40, Side::Both, true);
+    ASSERT_TRUE(usual && planted);
+    EXPECT_LT(usual->surprise, 3);
+    EXPECT_GT(planted->surprise, 30);
+    EXPECT_NEAR(planted->ratio, 40, 2);
+    std::string unknown = "nope";
+    EXPECT_FALSE(summary.assess_value(&unknown, 13, Side::Both, true));
+    EXPECT_TRUE(summary.assess_value(nullptr, 13, Side::Both, true));
+    EXPECT_FALSE(summary.assess_value(&key, -1, Side::Both, true)); // log scale
+}
+
+TEST(Context, TimeBinsAndNightSales) {
+    int hour, weekday;
+    time_bins(0, hour, weekday); // 2000-01-01 00:00, a Saturday
+    EXPECT_EQ(hour, 0);
+    EXPECT_EQ(weekday, 6);
+    time_bins(-1, hour, weekday); // 1999-12-31 23:59:59.999999, a Friday
+    EXPECT_EQ(hour, 23);
+    EXPECT_EQ(weekday, 5);
+    Options o;
+    o.kind = Kind::Time;
+    o.min_rows = 100;
+    ContextState s(o);
+    const std::int64_t h = 3600000000LL;
+    for (int i = 0; i < 5000; i++) s.add_time("a", 1, true, (i % 30) * 24 * h + (8 + i % 12) * h);
+    auto summary = Summary::fit(s);
+    std::string key = "a";
+    auto night = summary.assess_time(&key, 3 * h + 5 * 24 * h, true);
+    auto day = summary.assess_time(&key, 12 * h + 5 * 24 * h, true);
+    ASSERT_TRUE(night && day);
+    EXPECT_GT(night->surprise, 6);
+    EXPECT_LT(day->surprise, 2); // the weekdays of 30 days are not all as frequent
+}
+
+TEST(Context, TopLinesKeepTheHighestWhateverTheOrder) {
+    TopLines a(3), b(3);
+    for (int i = 0; i < 100; i++) {
+        std::uint8_t byte = static_cast<std::uint8_t>(i);
+        (i % 2 ? a : b).add(i, &byte, 1);
+    }
+    a.merge(b);
+    auto r = a.result();
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0].first, 99);
+    EXPECT_EQ(r[2].first, 97);
+    EXPECT_THROW(TopLines(-1), Error);
+}
