@@ -59,15 +59,17 @@ $$;
 COMMENT ON FUNCTION dm_float8_expression(oid, text) IS
     'internal: SQL converting a number of the given type to float8 without error (beyond the range: ±Infinity); NULL for other types';
 
--- A yyyymmdd integer date key as a date; NULL when it is not a valid date.
+-- A yyyymmdd integer date key as a date; NULL when it is not a valid date. The day is checked
+-- against the month's length in integer arithmetic (31 - (m + m / 8 + 1) % 2 days, February 28
+-- or 29): no date is built for the check, which runs on every row of a profile.
 CREATE FUNCTION dm_date_key(key bigint) RETURNS date
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE WHEN key BETWEEN 10000101 AND 99991231 AND key / 100 % 100 BETWEEN 1 AND 12
-                     AND key % 100 BETWEEN 1 AND 31
-                     AND key % 100 <= extract(day FROM make_date((key / 10000)::int, (key / 100 % 100)::int, 1)
-                                                       + interval '1 month' - interval '1 day')
+                     AND key % 100 BETWEEN 1 AND CASE WHEN key / 100 % 100 = 2
+                                                     THEN 28 + (key / 10000 % 4 = 0 AND (key / 10000 % 100 <> 0 OR key / 10000 % 400 = 0))::int
+                                                     ELSE 30 + (key / 100 % 100 + key / 100 % 100 / 8) % 2 END
                 THEN make_date((key / 10000)::int, (key / 100 % 100)::int, (key % 100)::int) END
 $$;
 COMMENT ON FUNCTION dm_date_key(bigint) IS 'a yyyymmdd integer date key as a date, NULL when it is not a valid date';
@@ -78,8 +80,9 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format('CASE WHEN (%1$s) BETWEEN 10000101 AND 99991231 AND (%1$s) / 100 %% 100 BETWEEN 1 AND 12 '
-                  'AND (%1$s) %% 100 BETWEEN 1 AND 31 AND (%1$s) %% 100 <= extract(day FROM make_date(((%1$s) / 10000)::int, '
-                  '((%1$s) / 100 %% 100)::int, 1) + interval ''1 month -1 day'') '
+                  'AND (%1$s) %% 100 BETWEEN 1 AND CASE WHEN (%1$s) / 100 %% 100 = 2 '
+                  'THEN 28 + ((%1$s) / 10000 %% 4 = 0 AND ((%1$s) / 10000 %% 100 <> 0 OR (%1$s) / 10000 %% 400 = 0))::int '
+                  'ELSE 30 + ((%1$s) / 100 %% 100 + (%1$s) / 100 %% 100 / 8) %% 2 END '
                   'THEN make_date(((%1$s) / 10000)::int, ((%1$s) / 100 %% 100)::int, ((%1$s) %% 100)::int) END', expr)
 $$;
 COMMENT ON FUNCTION dm_date_key_sql(text) IS 'SQL of dm_date_key over an expression (for per-row use)';

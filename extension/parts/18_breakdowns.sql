@@ -149,7 +149,7 @@ BEGIN
         sep := CASE WHEN i > 1 THEN ', ' ELSE '' END;
         values_sql := values_sql || format(', %s AS v%s', s.value_sql, i);
         value_list := value_list || format('%sv%s', sep, i);
-        text_list := text_list || format('%sg.v%s::text', sep, i);
+        text_list := text_list || format(' WHEN %s THEN g.v%1$s::text', i);
         joins := joins || s.join_sql;
         -- Per value x customer (totals, distinct customers) and per value x period (growth); their
         -- GROUPING(v1..vn, customer, bucket) bits: 1 for each argument not grouped.
@@ -168,7 +168,7 @@ BEGIN
                   FROM %1$s f %6$s) s
             GROUP BY GROUPING SETS (%8$s)
         ), parts AS (  -- NULL values (unmatched keys) stay one group: GROUP BY, not a join, pairs the parts
-            SELECT kind.k, (ARRAY[%12$s])[kind.k] AS value, g.customer,
+            SELECT kind.k, CASE kind.k %12$s END AS value, g.customer,
                    CASE WHEN kind.kind = 'bucket' THEN g.bucket END AS bucket, g.revenue,
                    CASE WHEN kind.kind = 'customer' THEN g.lines END AS lines, g.lo, g.hi
             FROM g JOIN (VALUES %9$s) AS kind(k, gid, kind) ON kind.gid = g.gid

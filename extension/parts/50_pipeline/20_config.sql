@@ -9,7 +9,7 @@ DECLARE
     defaults constant jsonb := '{"k_min": 2, "k_max": 8, "quick_percent": 10, "contamination": 0.002,
         "n_trees": 100, "sample_size": 1024, "seed": 42, "top_lines": 100, "rfm_scheme": "default",
         "as_of": null, "cluster_features": null, "histogram_bins": 20, "profile_top_n": 5,
-        "silhouette_sample": 10000, "breakdown_rows": 100, "histogram_rule": "auto", "currency": null,
+        "silhouette_sample": 5000, "breakdown_rows": 100, "histogram_rule": "auto", "currency": null,
         "min_cluster_size": 10}';
     ranges constant jsonb := '{"k_min": [2, 50], "k_max": [2, 50], "n_trees": [1, 10000],
         "sample_size": [2, 100000], "seed": [0, 2147483647], "top_lines": [0, 100000],
