@@ -177,7 +177,8 @@ TEST(StatsCoMoments, CorrelationMatchesTwoPassAndMerges) {
 }
 
 TEST(StatsHyperLogLog, EstimateWithinThreePercent) {
-    for (std::uint64_t distinct : {100ULL, 5000ULL, 200000ULL}) {
+    for (std::uint64_t distinct :
+         {100ULL, 5000ULL, 12000ULL, 16000ULL, 25000ULL, 40000ULL, 60000ULL, 80000ULL, 200000ULL}) {
         HyperLogLog a, b;
         for (std::uint64_t i = 0; i < distinct; i++) {
             a.add_hash(mix64(i));

@@ -22,12 +22,10 @@ double HyperLogLog::estimate() const {
     }
     const double alpha = 0.7213 / (1 + 1.079 / m);
     const double raw = alpha * m * m / sum;
-    // Linear counting is more accurate while many registers are still empty; 11500 is the
-    // crossover Heule et al. (2013) measured for precision 14.
-    if (zeros > 0) {
-        const double linear = m * std::log(m / static_cast<double>(zeros));
-        if (linear <= 11500) return linear;
-    }
+    // The raw estimate is biased high below about 5m (34% at n = m); linear counting is accurate
+    // while registers are still empty. Flajolet et al. (2007) switch at raw <= 2.5m (Heule's
+    // lower 11500 crossover assumes a bias-corrected raw estimate, which this is not).
+    if (zeros > 0 && raw <= 2.5 * m) return m * std::log(m / static_cast<double>(zeros));
     return raw;
 }
 
