@@ -8,6 +8,8 @@ PACKAGES=(
     libpq-dev libeigen3-dev nlohmann-json3-dev libkainjow-mustache-dev
     googletest libgtest-dev libbenchmark-dev
     python3-sklearn python3-pandas python3-psycopg2
+    # the forecasting benchmarks and accuracy test: R's forecast package and statsmodels
+    r-base-core r-cran-forecast python3-statsmodels
     gzip util-linux
 )
 # The report's browser test needs Chromium; callers ask for it with --browser.
