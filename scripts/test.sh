@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck), pgTAP
-# (pg_prove), the fuzz suite (test/fuzz), the report end to end and the pg_cron check.
+# (pg_prove), the fuzz suite (test/fuzz), the forecast accuracy against R, the report end to end
+# and the pg_cron check.
 # Installs what is missing, builds, starts a throwaway cluster unless PGHOST and PGDATABASE
 # name a server to use, and exits non-zero when any suite fails.
 source "$(dirname "$0")/lib.sh"
@@ -60,6 +61,10 @@ bash test/fuzz/run.sh || failed+=(fuzz)
 say "docs (the SQL of the README and of docs/exploration.md and docs/results.md, as written)"
 bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md || failed+=(docs)
 
+# Forecast accuracy on Debian's public series against R's forecast::ets (the quality bars).
+say "forecast accuracy against R (test/bench/forecast_accuracy.py --check)"
+PYTHONPATH=test/bench "${DMINE_PYTHON:-/usr/bin/python3}" test/bench/forecast_accuracy.py --check || failed+=(accuracy)
+
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"
 bash report/test/e2e.sh || failed+=(report)
@@ -71,7 +76,7 @@ psql -q -X -v ON_ERROR_STOP=1 -f test/cron/schedule.sql &&
     psql -q -X -v ON_ERROR_STOP=1 -f test/cron/check.sql || failed+=(cron)
 
 # the cron check may fail twice but counts once
-suite_names=(unit regress pgtap fuzz docs report cron)
+suite_names=(unit regress pgtap fuzz docs accuracy report cron)
 suites=${#suite_names[@]}
 failed_count=$(printf '%s\n' "${failed[@]}" | sort -u | grep -c . || true)
 if [ ${#failed[@]} -gt 0 ]; then
