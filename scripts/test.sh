@@ -63,7 +63,7 @@ bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md |
 
 # Forecast accuracy on Debian's public series against R's forecast::ets (the quality bars).
 say "forecast accuracy against R (test/bench/forecast_accuracy.py --check)"
-PYTHONPATH=test/bench "${DMINE_PYTHON:-/usr/bin/python3}" test/bench/forecast_accuracy.py --check || failed+=(accuracy)
+PGDATABASE=$tap_db PYTHONPATH=test/bench "${DMINE_PYTHON:-/usr/bin/python3}" test/bench/forecast_accuracy.py --check || failed+=(accuracy)
 
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"
