@@ -37,7 +37,7 @@ ANALYZE fc_speed;
 """
 
 QUERY = f"""
-SELECT count(*), sum((dmine.dm_forecast_info(fc)->>'sigma')::float8 IS NOT NULL::int)
+SELECT count(*), count(dmine.dm_forecast_info(fc)->>'model')
 FROM (SELECT series_id, dmine.dm_forecast(t, y, {HORIZON}, '{{"period": 12}}') AS fc
       FROM fc_speed GROUP BY series_id) f
 """
