@@ -273,7 +273,8 @@ $$;
 -- commit): (dimension, attribute, value, i, period_start, revenue), i = 1 .. n in time order, the
 -- periods without a sale filled with 0 from the series' first sale to the last period. The first
 -- and last periods are left out when the data covers them only in part (a partial period looks
--- like a drop). Returns {periods, first, last, left_out, series: {...}, skipped: [...]}.
+-- like a drop). Returns {first_period, last_period, family_attribute, not_mapped: [{dimension,
+-- reason}], periods_left_out, values_left_out}.
 CREATE FUNCTION dm_pipeline_forecast_points(ctx jsonb, sales regclass, grain text) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -364,13 +365,16 @@ BEGIN
         SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'values_left_out', n) ORDER BY dimension), '[]') FROM (
             SELECT dimension, count(DISTINCT value) - %2$s AS n FROM (%1$s) l GROUP BY 1 HAVING count(DISTINCT value) > %2$s) s
         $q$, lines, top) INTO beyond_top;
-    RETURN jsonb_build_object('first_period', p0, 'last_period', p1, 'family_attribute', family, 'skipped', skipped,
+    RETURN jsonb_build_object('first_period', p0, 'last_period', p1, 'family_attribute', family, 'not_mapped', skipped,
                               'periods_left_out', left_out, 'values_left_out', beyond_top);
 END
 $$;
 COMMENT ON FUNCTION dm_pipeline_forecast_points(jsonb, regclass, text) IS
     'pipeline internal: the revenue per period of the series of the forecast step (total, product family, store) in a temporary table';
 
+-- Every series in one GROUP BY (period index as time, the season length of the grain); when a
+-- series fails (a defect in the data dm_forecast refuses), one series at a time, the failing ones
+-- named in the details. A run with no series of 3 whole periods succeeds with no rows.
 CREATE FUNCTION dm_step_forecast(ctx jsonb) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -380,57 +384,82 @@ DECLARE
     run bigint := (ctx->>'run_id')::bigint;
     grain text := COALESCE(ctx->'options'->>'forecast_grain', 'month');
     horizon int := COALESCE((ctx->'options'->>'forecast_horizon')::int, 12);
+    grain_step interval;
     period int;
+    opts jsonb;
     sales jsonb;
     rel regclass;
     points jsonb;
-    n bigint;
+    n bigint := 0;
     too_short jsonb;
+    failed jsonb := '[]';
+    s record;
+    e_message text;
 BEGIN
     period := CASE grain WHEN 'week' THEN 52 WHEN 'month' THEN 12 ELSE 4 END;
+    grain_step := CASE grain WHEN 'week' THEN interval '7 days' WHEN 'month' THEN interval '1 month' ELSE interval '3 months' END;
+    opts := jsonb_build_object('period', period, 'nonnegative', true);
     sales := @extschema@.dm_pipeline_sales(ctx, false);
     rel := ('pg_temp.' || @extschema@.dm_pipeline_sales_name(run))::regclass;
     points := @extschema@.dm_pipeline_forecast_points(ctx, rel, grain);
     -- A series of fewer than 3 periods gives no forecast worth showing.
-    SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'value', value, 'periods', k)), '[]') INTO too_short
+    SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'value', value, 'periods', k)
+                              ORDER BY dimension, value), '[]') INTO too_short
     FROM (SELECT dimension, value, count(*) AS k FROM pg_temp.dm_pipeline_forecast_points GROUP BY 1, 2 HAVING count(*) < 3) s;
     DELETE FROM pg_temp.dm_pipeline_forecast_points p
     WHERE (p.dimension, p.value) IN (SELECT e->>'dimension', e->>'value' FROM jsonb_array_elements(too_short) AS e);
-    IF NOT EXISTS (SELECT FROM pg_temp.dm_pipeline_forecast_points) THEN
-        RAISE EXCEPTION 'no data: fewer than 3 whole % periods of sales to forecast from', grain
-            USING ERRCODE = 'no_data_found', DETAIL = format('series: %s', too_short);
+    IF EXISTS (SELECT FROM pg_temp.dm_pipeline_forecast_points) THEN
+        BEGIN
+            CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
+            SELECT dimension, attribute, value, max(period_start) AS last_period,
+                   @extschema@.dm_forecast(i, revenue, horizon, opts) AS fc
+            FROM pg_temp.dm_pipeline_forecast_points
+            GROUP BY 1, 2, 3;
+        EXCEPTION WHEN OTHERS THEN
+            CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
+            SELECT dimension, attribute, value, max(period_start) AS last_period,
+                   @extschema@.dm_forecast(i, revenue, horizon, opts) AS fc
+            FROM pg_temp.dm_pipeline_forecast_points
+            GROUP BY 1, 2, 3
+            WITH NO DATA;
+            FOR s IN SELECT DISTINCT dimension, attribute, value FROM pg_temp.dm_pipeline_forecast_points ORDER BY 1, 2, 3 LOOP
+                BEGIN
+                    INSERT INTO pg_temp.dm_pipeline_forecasts
+                    SELECT s.dimension, s.attribute, s.value, max(period_start), @extschema@.dm_forecast(i, revenue, horizon, opts)
+                    FROM pg_temp.dm_pipeline_forecast_points p
+                    WHERE (p.dimension, p.attribute, p.value) = (s.dimension, s.attribute, s.value);
+                EXCEPTION WHEN OTHERS THEN
+                    GET STACKED DIAGNOSTICS e_message = MESSAGE_TEXT;
+                    failed := failed || jsonb_build_object('dimension', s.dimension, 'value', s.value, 'error', e_message);
+                END;
+            END LOOP;
+        END;
+        INSERT INTO @extschema@.result_forecasts
+            (run_id, dimension, attribute, value, grain, period_start, step, actual, model)
+        SELECT run, p.dimension, p.attribute, p.value, grain, p.period_start,
+               (p.i - max(p.i) OVER (PARTITION BY p.dimension, p.attribute, p.value))::int, p.revenue,
+               @extschema@.dm_forecast_info(f.fc)->>'model'
+        FROM pg_temp.dm_pipeline_forecast_points p
+        JOIN pg_temp.dm_pipeline_forecasts f USING (dimension, attribute, value);
+        INSERT INTO @extschema@.result_forecasts
+            (run_id, dimension, attribute, value, grain, period_start, step, point, lo80, hi80, lo95, hi95, model)
+        SELECT run, f.dimension, f.attribute, f.value, grain, (f.last_period + x.step * grain_step)::date,
+               x.step, x.point, x.lo80, x.hi80, x.lo95, x.hi95, @extschema@.dm_forecast_info(f.fc)->>'model'
+        FROM pg_temp.dm_pipeline_forecasts f, @extschema@.dm_forecast_points(f.fc) AS x;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        DROP TABLE pg_temp.dm_pipeline_forecasts;
     END IF;
-    -- Every series in one GROUP BY (period index as time, the season length of the grain).
-    CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
-    SELECT dimension, attribute, value, max(period_start) AS last_period,
-           @extschema@.dm_forecast(i, revenue, horizon, jsonb_build_object('period', period, 'nonnegative', true)) AS fc
-    FROM pg_temp.dm_pipeline_forecast_points
-    GROUP BY 1, 2, 3;
-    INSERT INTO @extschema@.result_forecasts
-        (run_id, dimension, attribute, value, grain, period_start, step, actual, model)
-    SELECT run, p.dimension, p.attribute, p.value, grain, p.period_start,
-           (p.i - max(p.i) OVER (PARTITION BY p.dimension, p.attribute, p.value))::int, p.revenue,
-           @extschema@.dm_forecast_info(f.fc)->>'model'
-    FROM pg_temp.dm_pipeline_forecast_points p
-    JOIN pg_temp.dm_pipeline_forecasts f USING (dimension, attribute, value);
-    INSERT INTO @extschema@.result_forecasts
-        (run_id, dimension, attribute, value, grain, period_start, step, point, lo80, hi80, lo95, hi95, model)
-    SELECT run, f.dimension, f.attribute, f.value, grain, (f.last_period + x.step * CASE grain WHEN 'week' THEN interval '7 days' WHEN 'month' THEN interval '1 month'
-                                                                ELSE interval '3 months' END)::date,
-           x.step, x.point, x.lo80, x.hi80, x.lo95, x.hi95, @extschema@.dm_forecast_info(f.fc)->>'model'
-    FROM pg_temp.dm_pipeline_forecasts f, @extschema@.dm_forecast_points(f.fc) AS x;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    DROP TABLE pg_temp.dm_pipeline_forecasts, pg_temp.dm_pipeline_forecast_points;
+    DROP TABLE pg_temp.dm_pipeline_forecast_points;
     EXECUTE format('DROP TABLE %s', rel);
     RETURN jsonb_build_object('rows', n, 'details', points || jsonb_build_object(
         'grain', grain, 'horizon', horizon, 'period', period,
-        'series', (SELECT jsonb_object_agg(dimension, k) FROM (SELECT dimension, count(DISTINCT value) AS k
-                   FROM @extschema@.result_forecasts WHERE run_id = run GROUP BY 1) s),
-        'models', (SELECT jsonb_object_agg(model, k) FROM (SELECT model, count(DISTINCT (dimension, value)) AS k
-                   FROM @extschema@.result_forecasts WHERE run_id = run AND step = 1 GROUP BY 1) s),
-        'too_short', too_short,
+        'series', COALESCE((SELECT jsonb_object_agg(dimension, k) FROM (SELECT dimension, count(DISTINCT value) AS k
+                   FROM @extschema@.result_forecasts WHERE run_id = run GROUP BY 1) s), '{}'),
+        'models', COALESCE((SELECT jsonb_object_agg(model, k) FROM (SELECT model, count(DISTINCT (dimension, value)) AS k
+                   FROM @extschema@.result_forecasts WHERE run_id = run AND step = 1 GROUP BY 1) s), '{}'),
+        'too_short', too_short, 'failed', failed,
         'read_fact_table', (sales->>'made')::boolean,
-        'skipped_lines', COALESCE(sales->'skipped', '"see the trends step"'::jsonb)));
+        'skipped', COALESCE(sales->'skipped', '"see the trends step"'::jsonb)));
 END
 $$;
 

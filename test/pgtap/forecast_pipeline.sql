@@ -89,7 +89,7 @@ SELECT is((SELECT (details->>'read_fact_table')::boolean FROM run_steps WHERE ru
 SELECT run_id AS bare_run FROM dblink('fc_runner', $$CALL dmine.run_mining(config_name => 'tap_fc_bare', fact_table => 'tap_fc.early_lines',
     customer_column => 'customer_id', order_column => 'order_id', time_column => 'sold_at', amount_column => 'amount',
     steps => '{forecast}')$$) AS t(run_id bigint) \gset
-SELECT results_eq(format($q$SELECT details->'series', details->'skipped', details->'periods_left_out' FROM run_steps
+SELECT results_eq(format($q$SELECT details->'series', details->'not_mapped', details->'periods_left_out' FROM run_steps
                             WHERE run_id = %s AND step = 'forecast'$q$, :bare_run),
                   $$VALUES ('{"total": 1}'::jsonb,
                             '[{"reason": "no product column mapped", "dimension": "product"}, {"reason": "no store column mapped", "dimension": "store"}]'::jsonb,
