@@ -15,7 +15,7 @@ ForecastPoint point(const std::string &dim, const std::string &value, int month,
     p.attribute = dim == "total" ? "revenue" : "family";
     p.value = value;
     p.grain = "month";
-    char b[16];
+    char b[32];
     std::snprintf(b, sizeof b, "%04d-%02d-01", 2024 + (month - 1) / 12, 1 + (month - 1) % 12);
     p.period_start = b;
     p.step = step;
