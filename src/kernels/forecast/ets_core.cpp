@@ -1,0 +1,242 @@
+// ETS recursions, following R's forecast::ets (etscalc.c) step for step.
+#include "forecast/ets_core.hpp"
+
+#include <Eigen/Eigenvalues>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dmine::forecast {
+
+namespace {
+
+constexpr double kTol = 1e-10;
+constexpr double kHuge = 1e10;
+
+char comp_letter(Comp c) {
+    return c == Comp::None ? 'N' : c == Comp::Add ? 'A' : 'M';
+}
+
+bool comp_from(char c, Comp &out) {
+    switch (c) {
+    case 'N':
+        out = Comp::None;
+        return true;
+    case 'A':
+        out = Comp::Add;
+        return true;
+    case 'M':
+        out = Comp::Mult;
+        return true;
+    default:
+        return false;
+    }
+}
+
+int season_offset(const EtsSpec &spec) {
+    return 1 + (spec.trend != Comp::None);
+}
+
+} // namespace
+
+std::string ets_name(const EtsSpec &spec) {
+    std::string name = "ETS(";
+    name += comp_letter(spec.error);
+    name += ',';
+    name += comp_letter(spec.trend);
+    if (spec.damped) name += 'd';
+    name += ',';
+    name += comp_letter(spec.season);
+    name += ')';
+    return name;
+}
+
+bool parse_ets_name(const std::string &name, EtsSpec &spec) {
+    // ETS(E,T[d],S) with no spaces; case of the letters matters as in R.
+    std::size_t n = name.size();
+    if (n != 10 && n != 11) return false;
+    if (name.compare(0, 4, "ETS(") != 0 || name[n - 1] != ')') return false;
+    EtsSpec s;
+    if (!comp_from(name[4], s.error) || s.error == Comp::None || name[5] != ',') return false;
+    if (!comp_from(name[6], s.trend)) return false;
+    std::size_t i = 7;
+    if (n == 11) {
+        if (name[7] != 'd' || s.trend == Comp::None) return false;
+        s.damped = true;
+        i = 8;
+    }
+    if (name[i] != ',' || !comp_from(name[i + 1], s.season)) return false;
+    s.m = spec.m;
+    spec = s;
+    return true;
+}
+
+int ets_state_count(const EtsSpec &spec) {
+    return 1 + (spec.trend != Comp::None) + (spec.season != Comp::None ? spec.m : 0);
+}
+
+int ets_param_count(const EtsSpec &spec) {
+    return 1 + (spec.trend != Comp::None) + (spec.season != Comp::None) + spec.damped;
+}
+
+double ets_one_step(const EtsSpec &spec, const EtsParams &par, const double *x) {
+    double l = x[0];
+    double f;
+    if (spec.trend == Comp::None)
+        f = l;
+    else if (spec.trend == Comp::Add)
+        f = l + par.phi * x[1];
+    else if (x[1] < 0)
+        return NAN;
+    else
+        f = l * std::pow(x[1], par.phi);
+    if (spec.season == Comp::Add)
+        f += x[season_offset(spec) + spec.m - 1];
+    else if (spec.season == Comp::Mult)
+        f *= x[season_offset(spec) + spec.m - 1];
+    return f;
+}
+
+void ets_update(const EtsSpec &spec, const EtsParams &par, double *x, double y) {
+    const double oldl = x[0];
+    const double oldb = spec.trend != Comp::None ? x[1] : 0.0;
+    double *s = x + season_offset(spec);
+    const int m = spec.m;
+    double q, phib = 0;
+    if (spec.trend == Comp::None) {
+        q = oldl;
+    } else if (spec.trend == Comp::Add) {
+        phib = par.phi * oldb;
+        q = oldl + phib;
+    } else if (std::fabs(par.phi - 1.0) < kTol) {
+        phib = oldb;
+        q = oldl * oldb;
+    } else {
+        phib = std::pow(oldb, par.phi);
+        q = oldl * phib;
+    }
+    double p;
+    const double olds_last = spec.season != Comp::None ? s[m - 1] : 0.0;
+    if (spec.season == Comp::None)
+        p = y;
+    else if (spec.season == Comp::Add)
+        p = y - olds_last;
+    else
+        p = std::fabs(olds_last) < kTol ? kHuge : y / olds_last;
+    const double l = q + par.alpha * (p - q);
+    x[0] = l;
+    if (spec.trend != Comp::None) {
+        double r;
+        if (spec.trend == Comp::Add)
+            r = l - oldl;
+        else
+            r = std::fabs(oldl) < kTol ? kHuge : l / oldl;
+        x[1] = phib + (par.beta / par.alpha) * (r - phib);
+    }
+    if (spec.season != Comp::None) {
+        double t;
+        if (spec.season == Comp::Add)
+            t = y - q;
+        else
+            t = std::fabs(q) < kTol ? kHuge : y / q;
+        for (int j = m - 1; j > 0; j--) s[j] = s[j - 1];
+        s[0] = olds_last + par.gamma * (t - olds_last);
+    }
+}
+
+double ets_calc(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y, int n,
+                double *e, double *states) {
+    const int p = ets_state_count(spec);
+    double x[1 + 1 + kMaxEtsSeason];
+    std::copy(x0, x0 + p, x);
+    if (states) std::copy(x, x + p, states);
+    double sse = 0.0, logf = 0.0;
+    for (int i = 0; i < n; i++) {
+        double f = ets_one_step(spec, par, x);
+        if (std::isnan(f)) return NAN;
+        double err = spec.error == Comp::Add ? y[i] - f : (y[i] - f) / f;
+        if (e) e[i] = err;
+        ets_update(spec, par, x, y[i]);
+        if (states) std::copy(x, x + p, states + static_cast<std::size_t>(p) * (i + 1));
+        sse += err * err;
+        logf += std::log(std::fabs(f));
+    }
+    double lik = n * std::log(sse);
+    if (spec.error == Comp::Mult) lik += 2 * logf;
+    return lik;
+}
+
+void ets_point_forecast(const EtsSpec &spec, const EtsParams &par, const double *x, int h,
+                        double *f) {
+    const int m = spec.m;
+    const double *s = x + season_offset(spec);
+    double phistar = par.phi;
+    for (int i = 0; i < h; i++) {
+        double v;
+        if (spec.trend == Comp::None)
+            v = x[0];
+        else if (spec.trend == Comp::Add)
+            v = x[0] + phistar * x[1];
+        else if (x[1] < 0)
+            v = NAN;
+        else
+            v = x[0] * std::pow(x[1], phistar);
+        if (spec.season != Comp::None) {
+            int j = m - 1 - (i % m);
+            v = spec.season == Comp::Add ? v + s[j] : v * s[j];
+        }
+        f[i] = v;
+        if (std::fabs(par.phi - 1.0) < kTol)
+            phistar += 1.0;
+        else
+            phistar += std::pow(par.phi, static_cast<double>(i + 1));
+    }
+}
+
+bool ets_usual_ok(const EtsSpec &spec, const EtsParams &par, const EtsBounds &b) {
+    if (par.alpha < b.lower[0] || par.alpha > b.upper[0]) return false;
+    if (spec.trend != Comp::None &&
+        (par.beta < b.lower[1] || par.beta > par.alpha || par.beta > b.upper[1]))
+        return false;
+    if (spec.damped && (par.phi < b.lower[3] || par.phi > b.upper[3])) return false;
+    if (spec.season != Comp::None &&
+        (par.gamma < b.lower[2] || par.gamma > 1 - par.alpha || par.gamma > b.upper[2]))
+        return false;
+    return true;
+}
+
+bool ets_admissible(const EtsSpec &spec, const EtsParams &par) {
+    const double phi = spec.damped ? par.phi : 1.0;
+    const double alpha = par.alpha;
+    if (phi < 0 || phi > 1 + 1e-8) return false;
+    if (spec.season == Comp::None) {
+        if (alpha < 1 - 1 / phi || alpha > 1 + 1 / phi) return false;
+        if (spec.trend != Comp::None &&
+            (par.beta < alpha * (phi - 1) || par.beta > (1 + phi) * (2 - alpha)))
+            return false;
+        return true;
+    }
+    const int m = spec.m;
+    if (m <= 1) return true;
+    const double beta = spec.trend != Comp::None ? par.beta : 0.0;
+    const double gamma = par.gamma;
+    if (gamma < std::max(1 - 1 / phi - alpha, 0.0) || gamma > 1 + 1 / phi - alpha) return false;
+    if (alpha < 1 - 1 / phi - gamma * (1 - m + phi + phi * m) / (2 * phi * m)) return false;
+    if (beta < -(1 - phi) * (gamma / m + alpha)) return false;
+    // Roots of phi(1-a-g) + (a+b-a phi+g-1) z + (a+b-a phi)(z^2..z^(m-1)) + (a+b-phi) z^m + z^(m+1)
+    const int d = m + 1;
+    std::vector<double> c(d);
+    c[0] = phi * (1 - alpha - gamma);
+    c[1] = alpha + beta - alpha * phi + gamma - 1;
+    for (int k = 2; k < m; k++) c[k] = alpha + beta - alpha * phi;
+    c[m] = alpha + beta - phi;
+    Eigen::MatrixXd companion = Eigen::MatrixXd::Zero(d, d);
+    for (int k = 1; k < d; k++) companion(k, k - 1) = 1.0;
+    for (int k = 0; k < d; k++) companion(k, d - 1) = -c[k];
+    Eigen::EigenSolver<Eigen::MatrixXd> solver(companion, false);
+    if (solver.info() != Eigen::Success) return false;
+    double largest = solver.eigenvalues().cwiseAbs().maxCoeff();
+    return largest <= 1 + 1e-10;
+}
+
+} // namespace dmine::forecast

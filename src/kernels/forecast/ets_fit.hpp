@@ -1,0 +1,45 @@
+// Fitting ETS models as R's forecast::ets does: initial states from a decomposition (initstate),
+// starting parameters (initparam), Nelder-Mead on the likelihood criterion under both the usual
+// bounds and admissibility, then AIC, AICc, BIC and sigma^2; and the choice among models by AICc.
+#pragma once
+
+#include "forecast/ets_core.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace dmine::forecast {
+
+struct EtsFit {
+    EtsSpec spec;
+    EtsParams par;
+    std::vector<double> initial_state; // all states, the last seasonal one included
+    std::vector<double> last_state;    // after the last observation
+    std::vector<double> residuals;     // relative for multiplicative error
+    std::vector<double> fitted;        // one-step fitted values
+    double loglik = 0, aic = 0, aicc = 0, bic = 0, sigma2 = 0;
+    int n_params = 0; // estimated: smoothing parameters and free initial states
+};
+
+// The model with given parameters and initial states over y: R's pegelsresid.C plus its
+// information criteria, counting `n_params` estimated parameters. Empty when undefined.
+std::optional<EtsFit> evaluate_ets(const std::vector<double> &y, const EtsSpec &spec,
+                                   const EtsParams &par, const std::vector<double> &x0,
+                                   int n_params);
+
+// R's initstate: level, growth, m - 1 seasonal states (the last follows from the constraint).
+std::vector<double> ets_initial_state(const std::vector<double> &y, const EtsSpec &spec);
+
+// The smallest number of points a model fits on (R: n > npars + 4).
+int ets_min_points(const EtsSpec &spec);
+
+// Fit one model (R's etsmodel); empty when the data are too short, not positive for a
+// multiplicative model, or the fit fails.
+std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec);
+
+// The best model by AICc among R's default candidates (error A/M, trend N/A/Ad, season N/A/M
+// when m > 1, no multiplicative error on non-positive data, no additive error with
+// multiplicative season). Empty when no candidate fits.
+std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m);
+
+} // namespace dmine::forecast
