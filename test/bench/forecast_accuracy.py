@@ -156,7 +156,7 @@ def dmine_forecasts(conn, series, options=None):
         WITH f AS (
             SELECT series, dmine.dm_forecast(t, y, h, jsonb_build_object('period', m) || %s::jsonb) AS fc
             FROM fc_accuracy GROUP BY series)
-        SELECT f.series, p.step, p.point, p.lo80, p.hi80, p.lo95, p.hi95, dmine.dm_forecast_info(f.fc)->>'model'
+        SELECT f.series, p.step, p.point, p.lo80, p.hi80, p.lo95, p.hi95, dmine.dm_forecast_info(f.fc)->>'method'
         FROM f, dmine.dm_forecast_points(f.fc) AS p""", [json_text(options or {})])
     cols = ["series", "step", "point", "lo80", "hi80", "lo95", "hi95", "model"]
     d = pd.DataFrame(cur.fetchall(), columns=cols)

@@ -144,24 +144,33 @@ BEGIN
     FROM (SELECT dimension, value, count(*) AS k FROM pg_temp.dm_pipeline_forecast_points GROUP BY 1, 2 HAVING count(*) < 3) s;
     DELETE FROM pg_temp.dm_pipeline_forecast_points p
     WHERE (p.dimension, p.value) IN (SELECT e->>'dimension', e->>'value' FROM jsonb_array_elements(too_short) AS e);
+    -- Two seasons of history but not three: AICc seldom affords the season's parameters, so the
+    -- season seen twice is kept with ETS(A,N,A) (additive: zero periods allowed; 10 points beyond
+    -- the season for its parameters); else auto.
+    ALTER TABLE pg_temp.dm_pipeline_forecast_points ADD COLUMN model jsonb;
+    UPDATE pg_temp.dm_pipeline_forecast_points p
+    SET model = jsonb_build_object('model', CASE WHEN c.n >= 2 * period AND c.n < 3 * period AND c.n >= period + 10
+                                                    THEN 'ETS(A,N,A)' ELSE 'auto' END)
+    FROM (SELECT dimension, attribute, value, count(*) AS n FROM pg_temp.dm_pipeline_forecast_points GROUP BY 1, 2, 3) c
+    WHERE (p.dimension, p.attribute, p.value) = (c.dimension, c.attribute, c.value);
     IF EXISTS (SELECT FROM pg_temp.dm_pipeline_forecast_points) THEN
         BEGIN
             CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
             SELECT dimension, attribute, value, max(period_start) AS last_period,
-                   @extschema@.dm_forecast(i, revenue, horizon, opts) AS fc
+                   @extschema@.dm_forecast(i, revenue, horizon, opts || model) AS fc
             FROM pg_temp.dm_pipeline_forecast_points
             GROUP BY 1, 2, 3;
         EXCEPTION WHEN OTHERS THEN
             CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
             SELECT dimension, attribute, value, max(period_start) AS last_period,
-                   @extschema@.dm_forecast(i, revenue, horizon, opts) AS fc
+                   @extschema@.dm_forecast(i, revenue, horizon, opts || model) AS fc
             FROM pg_temp.dm_pipeline_forecast_points
             GROUP BY 1, 2, 3
             WITH NO DATA;
             FOR s IN SELECT DISTINCT dimension, attribute, value FROM pg_temp.dm_pipeline_forecast_points ORDER BY 1, 2, 3 LOOP
                 BEGIN
                     INSERT INTO pg_temp.dm_pipeline_forecasts
-                    SELECT s.dimension, s.attribute, s.value, max(period_start), @extschema@.dm_forecast(i, revenue, horizon, opts)
+                    SELECT s.dimension, s.attribute, s.value, max(period_start), @extschema@.dm_forecast(i, revenue, horizon, opts || model)
                     FROM pg_temp.dm_pipeline_forecast_points p
                     WHERE (p.dimension, p.attribute, p.value) = (s.dimension, s.attribute, s.value);
                 EXCEPTION WHEN OTHERS THEN
@@ -174,13 +183,13 @@ BEGIN
             (run_id, dimension, attribute, value, grain, period_start, step, actual, model)
         SELECT run, p.dimension, p.attribute, p.value, grain, p.period_start,
                (p.i - max(p.i) OVER (PARTITION BY p.dimension, p.attribute, p.value))::int, p.revenue,
-               @extschema@.dm_forecast_info(f.fc)->>'model'
+               @extschema@.dm_forecast_info(f.fc)->>'method'
         FROM pg_temp.dm_pipeline_forecast_points p
         JOIN pg_temp.dm_pipeline_forecasts f USING (dimension, attribute, value);
         INSERT INTO @extschema@.result_forecasts
             (run_id, dimension, attribute, value, grain, period_start, step, point, lo80, hi80, lo95, hi95, model)
         SELECT run, f.dimension, f.attribute, f.value, grain, (f.last_period + x.step * grain_step)::date,
-               x.step, x.point, x.lo80, x.hi80, x.lo95, x.hi95, @extschema@.dm_forecast_info(f.fc)->>'model'
+               x.step, x.point, x.lo80, x.hi80, x.lo95, x.hi95, @extschema@.dm_forecast_info(f.fc)->>'method'
         FROM pg_temp.dm_pipeline_forecasts f, @extschema@.dm_forecast_points(f.fc) AS x;
         GET DIAGNOSTICS n = ROW_COUNT;
         DROP TABLE pg_temp.dm_pipeline_forecasts;
