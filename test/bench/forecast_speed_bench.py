@@ -107,7 +107,7 @@ def main():
                     f"(baselines: {n} series timed, extrapolated x{SERIES / n:.0f})", rows)
     print(f"\nper series: dm_forecast {1000 * serial / SERIES:.2f} ms serial, "
           f"statsmodels ETSModel {1000 * sm / SERIES:.1f} ms, R ets {1000 * r / SERIES:.1f} ms; "
-          f"speed-ups: {sm / serial:.0f}x / {sm / parallel:.0f}x statsmodels, {r / serial:.0f}x / {r / parallel:.0f}x R")
+          f"speed-ups: {sm / serial:.2f}x / {sm / parallel:.2f}x statsmodels, {r / serial:.2f}x / {r / parallel:.2f}x R")
     benchlib.execute(conn, "DROP TABLE fc_speed")
 
 
