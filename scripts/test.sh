@@ -58,8 +58,8 @@ say "fuzz suite (test/fuzz)"
 bash test/fuzz/run.sh || failed+=(fuzz)
 
 # The README's tour, as a reader would paste it into psql.
-say "docs (the SQL of the README and of docs/exploration.md and docs/results.md, as written)"
-bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md || failed+=(docs)
+say "docs (the SQL of the README and of docs/exploration.md, docs/results.md and docs/forecasting.md, as written)"
+bash test/docs/run_sql_blocks.sh README.md docs/exploration.md docs/results.md docs/forecasting.md || failed+=(docs)
 
 # Forecast accuracy on Debian's public series against R's forecast::ets (the quality bars).
 say "forecast accuracy against R (test/bench/forecast_accuracy.py --check)"

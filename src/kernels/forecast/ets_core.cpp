@@ -1,8 +1,6 @@
 // ETS recursions, following R's forecast::ets (etscalc.c) step for step.
 #include "forecast/ets_core.hpp"
 
-#include <Eigen/Eigenvalues>
-
 #include <algorithm>
 #include <cmath>
 
@@ -189,7 +187,7 @@ void ets_point_forecast(const EtsSpec &spec, const EtsParams &par, const double 
         if (std::fabs(par.phi - 1.0) < kTol)
             phistar += 1.0;
         else
-            phistar += std::pow(par.phi, static_cast<double>(i + 1));
+            phistar += std::pow(par.phi, static_cast<double>(i + 2));
     }
 }
 
@@ -225,18 +223,42 @@ bool ets_admissible(const EtsSpec &spec, const EtsParams &par) {
     if (beta < -(1 - phi) * (gamma / m + alpha)) return false;
     // Roots of phi(1-a-g) + (a+b-a phi+g-1) z + (a+b-a phi)(z^2..z^(m-1)) + (a+b-phi) z^m + z^(m+1)
     const int d = m + 1;
-    std::vector<double> c(d);
+    std::vector<double> c(d); // then the leading 1
     c[0] = phi * (1 - alpha - gamma);
     c[1] = alpha + beta - alpha * phi + gamma - 1;
     for (int k = 2; k < m; k++) c[k] = alpha + beta - alpha * phi;
     c[m] = alpha + beta - phi;
-    Eigen::MatrixXd companion = Eigen::MatrixXd::Zero(d, d);
-    for (int k = 1; k < d; k++) companion(k, k - 1) = 1.0;
-    for (int k = 0; k < d; k++) companion(k, d - 1) = -c[k];
-    Eigen::EigenSolver<Eigen::MatrixXd> solver(companion, false);
-    if (solver.info() != Eigen::Success) return false;
-    double largest = solver.eigenvalues().cwiseAbs().maxCoeff();
-    return largest <= 1 + 1e-10;
+    c.push_back(1.0);
+    int top = d;
+    if (std::fabs(phi - 1.0) < 1e-10) {
+        // Without damping z = 1 is a root: divide it out (synthetic division) and test the rest.
+        std::vector<double> q(top);
+        double carry = 0;
+        for (int k = top; k >= 1; k--) {
+            carry = c[k] + carry;
+            q[k - 1] = carry;
+        }
+        c = q;
+        top--;
+    }
+    // Roots up to 1 + 1e-10 in modulus pass (R's tolerance): test p(rho w) on the unit circle.
+    double rho = 1.0;
+    for (int k = 0; k <= top; k++, rho *= 1 + 1e-10) c[k] *= rho;
+    // Schur-Cohn: every root is inside the unit circle iff |c_0| < |c_d| and the same holds for
+    // (c_d p(z) - c_0 p*(z)) / z, one degree less (no eigenvalue solver in the optimiser's loop).
+    for (int deg = top; deg > 0; deg--) {
+        if (std::fabs(c[0]) >= std::fabs(c[deg])) return false;
+        double a0 = c[0], ad = c[deg], scale = 0;
+        double prev[kMaxEtsSeason + 2];
+        std::copy(c.begin(), c.begin() + deg + 1, prev);
+        for (int k = 0; k < deg; k++) {
+            c[k] = ad * prev[k + 1] - a0 * prev[deg - 1 - k];
+            scale = std::max(scale, std::fabs(c[k]));
+        }
+        if (scale == 0) return false;
+        for (int k = 0; k < deg; k++) c[k] /= scale;
+    }
+    return true;
 }
 
 } // namespace dmine::forecast

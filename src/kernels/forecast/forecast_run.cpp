@@ -3,6 +3,7 @@
 
 #include "core/errors.hpp"
 #include "forecast/models.hpp"
+#include "trends/decompose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +53,13 @@ std::optional<ModelResult> best_ets(const std::vector<double> &y, int period,
     return ets_result(*fit, in);
 }
 
+// Hyndman's strength of seasonality of the robust decomposition (0 for non-positive series).
+double seasonal_strength(const std::vector<double> &y, int m) {
+    if (!std::all_of(y.begin(), y.end(), [](double v) { return v > 0; })) return 0;
+    double f = trends::decompose(y, m, 0).strength;
+    return std::isnan(f) ? 0 : f;
+}
+
 ModelResult choose(const Series &s, const ForecastOptions &o, const ModelInputs &in) {
     const std::vector<double> &y = s.y;
     const std::string &model = o.model;
@@ -74,7 +82,14 @@ ModelResult choose(const Series &s, const ForecastOptions &o, const ModelInputs 
     if (model != "auto") return named_ets(y, s.period, model, in);
     if (is_intermittent(y)) return croston_model(y, true, o.alpha, in);
     if (static_cast<int>(y.size()) < kMinSmoothingPoints) return naive_model(y, in);
-    if (auto e = best_ets(y, s.period, in)) return *e;
+    if (auto e = best_ets(y, s.period, in)) {
+        // A seasonal series too short for the seasonal models' parameters keeps its season.
+        const bool seasonal_ets = e->method[e->method.size() - 2] != 'N';
+        if (!seasonal_ets && s.period > 1 && static_cast<int>(y.size()) >= 2 * s.period &&
+            (seasonality_test(y, s.period, 2 * s.period) || seasonal_strength(y, s.period) >= 0.6))
+            if (auto a = adjusted_ets_model(y, s.period, in)) return *a;
+        return *e;
+    }
     if (auto t = theta_model(y, s.period, in)) return *t;
     return naive_model(y, in);
 }

@@ -81,14 +81,9 @@ std::optional<ModelResult> theta_model(const std::vector<double> &y, int m, cons
     const int n = static_cast<int>(y.size());
     bool constant = std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; });
     bool positive = std::all_of(y.begin(), y.end(), [](double v) { return v > 0; });
-    bool seasonal = false;
-    if (m > 1 && !constant && n > 2 * m && positive) {
-        std::vector<double> r = autocorrelations(y, m);
-        double sum = 0;
-        for (int k = 0; k < m - 1; k++) sum += r[k] * r[k];
-        double stat = std::sqrt((1 + 2 * sum) / n);
-        seasonal = std::fabs(r[m - 1]) / stat > normal_quantile(0.95);
-    }
+    (void)constant;
+    (void)positive;
+    bool seasonal = seasonality_test(y, m, 2 * m + 1);
     std::vector<double> x = y, season;
     if (seasonal) {
         season = decompose_seasonal(y, m, true);
@@ -120,6 +115,40 @@ std::optional<ModelResult> theta_model(const std::vector<double> &y, int m, cons
     r.params = {{"alpha", alpha}, {"drift", drift}, {"seasonal", seasonal ? 1.0 : 0.0}};
     r.initial_state = ses->initial_state;
     r.last_state = ses->last_state;
+    return r;
+}
+
+bool seasonality_test(const std::vector<double> &y, int m, int min_points) {
+    const int n = static_cast<int>(y.size());
+    if (m < 2 || n < min_points || n < 2 * m) return false;
+    if (std::all_of(y.begin(), y.end(), [&](double v) { return v == y[0]; })) return false;
+    if (!std::all_of(y.begin(), y.end(), [](double v) { return v > 0; })) return false;
+    std::vector<double> r = autocorrelations(y, m);
+    double sum = 0;
+    for (int k = 0; k < m - 1; k++) sum += r[k] * r[k];
+    double stat = std::sqrt((1 + 2 * sum) / n);
+    return std::fabs(r[m - 1]) / stat > normal_quantile(0.95);
+}
+
+std::optional<ModelResult> adjusted_ets_model(const std::vector<double> &y, int m,
+                                              const ModelInputs &in) {
+    const int n = static_cast<int>(y.size());
+    std::vector<double> season = decompose_seasonal(y, m, true), x(n);
+    for (double s : season)
+        if (!(s > 1e-4)) return std::nullopt;
+    for (int i = 0; i < n; i++) x[i] = y[i] / season[i];
+    auto fit = auto_ets(x, 1);
+    if (!fit) return std::nullopt;
+    ModelResult r = ets_result(*fit, in);
+    r.method += " seasonally adjusted";
+    for (int i = 0; i < in.h; i++) {
+        double f = season[n - m + (i % m)];
+        r.point[i] *= f;
+        for (auto &row : r.bands.lo) row[i] *= f;
+        for (auto &row : r.bands.hi) row[i] *= f;
+    }
+    for (int i = 0; i < n; i++) r.fitted[i] *= season[i];
+    r.loglik = r.aic = r.aicc = r.bic = NAN; // of the adjusted series, not comparable
     return r;
 }
 

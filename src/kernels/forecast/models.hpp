@@ -52,6 +52,16 @@ ModelResult naive_model(const std::vector<double> &y, const ModelInputs &in);
 // The mean of the point forecasts and of the bounds of several results.
 ModelResult combine_models(const std::vector<ModelResult> &parts, const std::vector<double> &y);
 
+// R's thetaf seasonality test: |r_m| beyond the 95% normal quantile of its standard error,
+// for positive, non-constant series of at least min_points points (thetaf: 2m + 1).
+bool seasonality_test(const std::vector<double> &y, int m, int min_points);
+
+// ETS chosen by AICc among the non-seasonal models on the multiplicatively seasonally adjusted
+// series (classical decomposition), forecasts and bounds seasonalised again: for seasonal
+// series too short for seasonal ETS. Empty when no model fits.
+std::optional<ModelResult> adjusted_ets_model(const std::vector<double> &y, int m,
+                                              const ModelInputs &in);
+
 // Whether a series looks intermittent: non-negative, at least 30% zero periods.
 bool is_intermittent(const std::vector<double> &y);
 
