@@ -8,6 +8,8 @@ PACKAGES=(
     libpq-dev libeigen3-dev nlohmann-json3-dev libkainjow-mustache-dev
     googletest libgtest-dev libbenchmark-dev
     python3-sklearn python3-pandas python3-psycopg2
+    # the forecasting benchmarks and accuracy test: R's forecast package and statsmodels
+    r-base-core r-cran-forecast python3-statsmodels
     gzip util-linux
     # Citus, built from its vendored source for the scale-out suite (scripts/citus.sh)
     libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev libssl-dev libicu-dev

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every dmine test suite: C++ unit tests (CTest), pg_regress (make installcheck), pgTAP
-# (pg_prove), the upgrade from 0.1.0 (test/upgrade), the fuzz suite (test/fuzz), the report end
-# to end, the pg_cron check and the Citus suite (test/citus, on a coordinator and two workers of
-# its own).
+# (pg_prove), the upgrade from 0.1.0 (test/upgrade), the fuzz suite (test/fuzz), the forecast
+# accuracy against R, the report end to end, the pg_cron check and the Citus suite (test/citus, on
+# a coordinator and two workers of its own).
 # Installs what is missing, builds, starts a throwaway cluster unless PGHOST and PGDATABASE
 # name a server to use, and exits non-zero when any suite fails.
 source "$(dirname "$0")/lib.sh"
@@ -74,6 +74,10 @@ say "docs (the SQL of the README and of the docs pages, as written)"
 bash test/docs/run_sql_blocks.sh README.md docs/clustering.md docs/exploration.md docs/pipeline.md docs/results.md \
     docs/rfm.md docs/statistics.md docs/anomaly.md docs/forecasting.md docs/summaries.md || failed+=(docs)
 
+# Forecast accuracy on Debian's public series against R's forecast::ets (the quality bars).
+say "forecast accuracy against R (test/bench/forecast_accuracy.py --check)"
+PGDATABASE=$tap_db PYTHONPATH=test/bench "${DMINE_PYTHON:-/usr/bin/python3}" test/bench/forecast_accuracy.py --check || failed+=(accuracy)
+
 # The report tool end to end: fixture and demo pipeline → dmine-report → headless Chromium.
 say "report (dmine-report in headless Chromium)"
 bash report/test/e2e.sh || failed+=(report)
@@ -89,7 +93,7 @@ say "citus: aggregates pushed down, rollups and the pipeline on distributed tabl
 bash test/citus/run.sh || failed+=(citus)
 
 # the cron check may fail twice but counts once
-suite_names=(unit regress pgtap upgrade fuzz docs report cron citus)
+suite_names=(unit regress pgtap upgrade fuzz docs accuracy report cron citus)
 suites=${#suite_names[@]}
 failed_count=$(printf '%s\n' "${failed[@]}" | sort -u | grep -c . || true)
 if [ ${#failed[@]} -gt 0 ]; then

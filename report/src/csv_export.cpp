@@ -40,6 +40,7 @@ std::vector<CsvFile> export_csv(Connection &conn, int64_t run_id, const std::str
         {"result_heatmap", {"isodow", "hour"}},
         {"result_breakdowns", {"dimension", "attribute", "rank"}},
         {"result_concentration", {"dimension", "attribute"}},
+        {"result_forecasts", {"dimension", "attribute", "value", "period_start"}},
     };
     std::vector<CsvFile> written;
     for (const auto &[table, order] : tables) {

@@ -302,6 +302,40 @@ std::optional<Finding> anomaly_finding(const Anomalies &a) {
     return Finding{"anomalies", text + ".", "anomalies"};
 }
 
+// The total revenue forecast: the next periods against as many periods before, and the peak.
+std::optional<Finding> forecast_finding(const Forecasts &f, const std::string &unit) {
+    for (const auto &s : f.series()) {
+        if (s.dimension != "total" || s.forecast.empty()) continue;
+        double next = 0, lo = 0, hi = 0, before = 0;
+        const ForecastPoint *peak = nullptr;
+        for (const auto &p : s.forecast) {
+            if (!p.point || !p.lo95 || !p.hi95 || !std::isfinite(*p.point)) return std::nullopt;
+            next += *p.point;
+            lo += *p.lo95;
+            hi += *p.hi95;
+            if (!peak || *p.point > *peak->point) peak = &p;
+        }
+        size_t n = s.forecast.size();
+        std::string periods =
+            format_int(static_cast<int64_t>(n)) + " " + s.grain + (n > 1 ? "s" : "");
+        std::string text = "Revenue is forecast at " + money(next, unit) + " over the next " +
+                           periods + " (95 % interval " + money(std::max(lo, 0.0), unit) + " to " +
+                           money(hi, unit) + ")";
+        if (s.history.size() >= n) {
+            for (size_t i = s.history.size() - n; i < s.history.size(); ++i)
+                before += s.history[i].actual.value_or(0);
+            if (before > 0)
+                text += ", " + change_words(next / before - 1) + " the " + periods + " before";
+        }
+        if (n > 1 && peak)
+            text += "; the peak is expected " +
+                    std::string(s.grain == "month" ? "in " + month_label(peak->period_start)
+                                                   : "in the period from " + peak->period_start);
+        return Finding{"forecast", text + ".", "forecast"};
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::string month_label(const std::string &iso) {
@@ -329,6 +363,7 @@ std::vector<Finding> key_findings(const ReportData &d, const std::string &unit) 
     add(season_finding(d.trends, "weekday"));
     add(heatmap_finding(d.trends, unit));
     add(concentration_finding(d.breakdowns));
+    add(forecast_finding(d.forecasts, unit));
     add(risk_finding(d.rfm, unit));
     add(cluster_finding(d.clustering));
     add(anomaly_finding(d.anomalies));

@@ -10,6 +10,7 @@
 
 #include "chart_common.hpp"
 #include "explore_render.hpp"
+#include "forecast_render.hpp"
 #include "format.hpp"
 
 namespace dmine::report {
@@ -875,6 +876,7 @@ json build_view(const ReportData &d) {
 
     // Navigation and notes.
     add_explore_views(v, d, charts, unit);
+    add_forecast_view(v, d, charts, unit);
     json nav = json::array({{{"key", "summary"}, {"title", "Summary"}, {"state", "ok"}}});
     for (const auto &st : d.sections)
         if (!v.contains(st.key) || v[st.key].value("show", true))

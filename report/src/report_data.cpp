@@ -79,6 +79,7 @@ const std::vector<SectionSpec> &section_specs() {
          {"trends"},
          {"result_trends", "result_seasonality", "result_heatmap"}},
         {"breakdowns", "Breakdowns", {"breakdowns"}, {"result_breakdowns", "result_concentration"}},
+        {"forecast", "Forecast", {"forecast"}, {"result_forecasts"}},
         {"profile", "Data profile", {"profile"}, {"result_profile", "result_correlation"}},
         {"clustering",
          "Customer clusters",
@@ -97,7 +98,7 @@ const std::vector<std::string> &result_tables() {
         "result_kmeans_scores", "result_clusters",        "result_cluster_profiles",
         "result_anomalies",     "result_anomaly_summary", "result_rfm",
         "result_trends",        "result_seasonality",     "result_heatmap",
-        "result_breakdowns",    "result_concentration"};
+        "result_breakdowns",    "result_concentration",   "result_forecasts"};
     return tables;
 }
 
@@ -648,6 +649,7 @@ json to_json(const ReportData &d) {
                 {"grid", grid}};
     j["trends"] = trends_json(d.trends);
     j["breakdowns"] = breakdowns_json(d.breakdowns);
+    j["forecasts"] = forecasts_json(d.forecasts);
     json findings = json::array();
     std::string unit = d.run.warehouse.is_object() && d.run.warehouse.contains("currency") &&
                                d.run.warehouse["currency"].is_string()

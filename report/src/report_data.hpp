@@ -15,6 +15,7 @@
 
 #include "db.hpp"
 #include "explore_data.hpp"
+#include "forecast_data.hpp"
 
 namespace dmine::report {
 
@@ -175,6 +176,7 @@ struct ReportData {
     Rfm rfm;
     Trends trends;
     Breakdowns breakdowns;
+    Forecasts forecasts;
     std::vector<SectionStatus> sections; // in section_specs() order
     std::vector<std::string> notes;      // tolerated gaps (missing optional columns, …)
 

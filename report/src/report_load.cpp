@@ -395,6 +395,7 @@ ReportData load_report(Connection &conn, int64_t run_id, const Progress &progres
     L.say("trends and breakdowns");
     d.trends = load_trends(conn, run_id, L.columns(), notes);
     d.breakdowns = load_breakdowns(conn, run_id, L.columns(), notes);
+    d.forecasts = load_forecasts(conn, run_id, L.columns(), notes);
 
     // Section states.
     auto table_missing = [&L](const std::string &t) { return !L.has_table(t); };
@@ -404,6 +405,8 @@ ReportData load_report(Connection &conn, int64_t run_id, const Progress &progres
             has_rows = !d.trends.empty();
         else if (std::string(spec.key) == "breakdowns")
             has_rows = !d.breakdowns.empty();
+        else if (std::string(spec.key) == "forecast")
+            has_rows = !d.forecasts.empty();
         else if (std::string(spec.key) == "profile")
             has_rows = !d.profile.empty();
         else if (std::string(spec.key) == "clustering")

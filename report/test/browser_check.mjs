@@ -4,6 +4,7 @@
 //   node browser_check.mjs --node-modules DIR --out DIR REPORT.html:EXPECT [...]
 // EXPECT is a comma list: "complete" (every section has data) or "failed=SECTION" (that section is
 // marked missing with an error), "explore" (the trends and breakdowns sections have their charts),
+// "forecast" (the forecast section has its fan charts and key finding),
 // "legacy" (a database without them: the sections are left out), "findings=N" (at least N key
 // findings), "screenshot=FILE.png" (pictures for the docs).
 // Prints one "ok"/"not ok" line per check and a closing "N passed, N failed" line.
@@ -120,6 +121,26 @@ try {
         check(n > 30, `${name}: the trend switches to weeks`, `${n} points`);
         await page.locator("button[data-variant='Month']").click();
       }
+    }
+    if (expect.forecast) {
+      // Fan charts: history, forecast and both bands drawn, a switch between the series of a
+      // dimension, and the forecast among the key findings.
+      check(states.forecast === "ok", `${name}: section forecast present with its results`, `state ${states.forecast}`);
+      const fans = await page.locator("section#forecast figure[data-fan] [data-chart][data-drawn='1']").count();
+      check(fans >= 2, `${name}: fan charts drawn (the total and per dimension)`, `${fans} drawn`);
+      const fan = await page.evaluate(() => {
+        const o = window.echarts.getInstanceByDom(document.querySelector("[data-chart='chart-forecast-total']")).getOption();
+        const names = o.series.map((s) => s.name);
+        const last = (name) => o.series.find((s) => s.name === name).data.filter((v) => v !== null).length;
+        return { names, history: last("revenue"), forecast: last("forecast"), band: last("95 % interval") };
+      });
+      check(["revenue", "forecast", "80 % interval", "95 % interval"].every((n) => fan.names.includes(n))
+            && fan.history >= 3 && fan.forecast >= 2 && fan.band === fan.forecast - 1,
+            `${name}: the total's fan chart has the history, the forecast and the 80/95 % bands`, JSON.stringify(fan));
+      const variants = await page.locator("section#forecast button[data-variant]").count();
+      check(variants >= 2, `${name}: a switch between the series of a dimension`, `${variants} buttons`);
+      check((await page.locator("[data-findings] li[data-topic='forecast']").count()) === 1,
+            `${name}: the revenue forecast is a key finding`);
     }
     if (expect.legacy)
       check((await page.locator("section#trends, section#breakdowns").count()) === 0,

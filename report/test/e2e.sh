@@ -165,9 +165,13 @@ if [ "$has_pipeline" = t ]; then
         ok "the pipeline mined the demo warehouse"
         if "$REPORT" -d "$DB_PIPELINE" --out "$ART/pipeline.html" --json "$ART/pipeline.json" 2>>"$ART/pipeline.log"; then
             ok "report of the pipeline's run"
-            browser_args+=("$ART/pipeline.html:complete,explore,findings=5")
+            browser_args+=("$ART/pipeline.html:complete,explore,forecast,findings=6")
             pipeline_report=1
             check "the pipeline's report shows amounts in the mapping's currency (EUR)" grep -q '[0-9] EUR' "$ART/pipeline.html"
+            check "the pipeline's JSON has the forecasts (history and 12 months ahead)" node -e "const j = JSON.parse(require('fs').readFileSync('$ART/pipeline.json', 'utf8'));
+                const r = j.forecasts.rows.filter((x) => x.dimension === 'total');
+                if (!(r.filter((x) => x.step > 0).length === 12 && r.filter((x) => x.step <= 0).length >= 12)) process.exit(1)"
+            check "the pipeline's report has the forecast section" grep -q 'id="forecast"' "$ART/pipeline.html"
         else
             not_ok "report of the pipeline's run: $(tail -1 "$ART/pipeline.log")"
         fi

@@ -42,10 +42,10 @@ SELECT results_eq(format('SELECT config_name, mode, status, error FROM runs WHER
 SELECT results_eq(format('SELECT step, position, status FROM run_steps WHERE run_id = %s ORDER BY position', :full_run),
                   $$VALUES ('profile', 1, 'succeeded'), ('features', 2, 'succeeded'), ('clustering', 3, 'succeeded'),
                            ('cluster_profiles', 4, 'succeeded'), ('anomalies', 5, 'succeeded'), ('rfm', 6, 'succeeded'),
-                           ('trends', 7, 'succeeded'), ('breakdowns', 8, 'succeeded')$$,
-                  'full run: the eight steps succeeded, in order');
+                           ('trends', 7, 'succeeded'), ('breakdowns', 8, 'succeeded'), ('forecast', 9, 'succeeded')$$,
+                  'full run: the nine steps succeeded, in order');
 SELECT is((SELECT count(*) FROM run_steps WHERE run_id = :full_run AND started_at <= finished_at AND duration_ms >= 0
-           AND rows > 0 AND details IS NOT NULL), 8::bigint, 'every step has its timing, rows and details');
+           AND rows > 0 AND details IS NOT NULL), 9::bigint, 'every step has its timing, rows and details');
 SELECT is((SELECT count(*) FROM result_profile WHERE run_id = :full_run), 10::bigint, 'profile: the ten columns of sales_lines');
 SELECT is((SELECT count(*) FROM result_correlation WHERE run_id = :full_run), 9::bigint, 'correlation: amount, quantity, hour');
 SELECT is((SELECT count(*) FROM result_customer_features WHERE run_id = :full_run), 100::bigint, 'features: 100 customers');

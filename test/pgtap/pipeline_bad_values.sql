@@ -39,7 +39,7 @@ SELECT results_eq($$SELECT s.step, s.status, s.details->'skipped' FROM run_steps
                            ('clustering', 'succeeded', '{"customers": 1}'), ('cluster_profiles', 'succeeded', NULL),
                            ('anomalies', 'succeeded', '{"lines": 31}'), ('rfm', 'succeeded', NULL),
                            ('trends', 'succeeded', '{"time": 0, "amount": 1}'),
-                           ('breakdowns', 'succeeded', '"see the trends step"')$$,
+                           ('breakdowns', 'succeeded', '"see the trends step"'), ('forecast', 'succeeded', '"see the trends step"')$$,
                   '... each step records what it skipped in run_steps.details');
 
 CREATE SCHEMA tap_bad;

@@ -28,8 +28,8 @@ SELECT plan(25);
 -- 1. The demo warehouse, dimensions from its foreign keys ----------------------------------------
 SELECT run_id AS demo_run FROM dblink('wh_runner', $$CALL dmine.run_mining('tap_wh')$$) AS t(run_id bigint) \gset
 SELECT is((SELECT status FROM runs WHERE run_id = :demo_run), 'succeeded', 'demo: the run succeeds');
-SELECT is((SELECT count(*) FROM run_steps WHERE run_id = :demo_run AND status = 'succeeded'), 8::bigint,
-          'demo: the eight steps succeed, trends and breakdowns included');
+SELECT is((SELECT count(*) FROM run_steps WHERE run_id = :demo_run AND status = 'succeeded'), 9::bigint,
+          'demo: the nine steps succeed, trends, breakdowns and forecast included');
 SELECT results_eq(format('SELECT column_name::text, role FROM result_profile WHERE run_id = %s ORDER BY ordinal', :demo_run),
                   $$VALUES ('line_id', 'identifier'), ('order_id', 'identifier'), ('sold_at', 'timestamp'),
                            ('date_key', 'date'), ('customer_id', 'identifier'), ('product_id', 'identifier'),

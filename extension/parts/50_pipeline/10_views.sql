@@ -57,6 +57,8 @@ CREATE VIEW latest_breakdowns WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_breakdowns t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
 CREATE VIEW latest_concentration WITH (security_barrier) AS
 SELECT t.* FROM @extschema@.result_concentration t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
+CREATE VIEW latest_forecasts WITH (security_barrier) AS
+SELECT t.* FROM @extschema@.result_forecasts t WHERE t.run_id = (SELECT run_id FROM @extschema@.latest_run);
 COMMENT ON VIEW latest_steps IS 'steps of the latest successful run';
 COMMENT ON VIEW latest_profile IS 'column profile of the latest successful run';
 COMMENT ON VIEW latest_correlation IS 'line feature correlations of the latest successful run';
@@ -74,3 +76,5 @@ COMMENT ON VIEW latest_seasonality IS 'monthly and weekday seasonality indices o
 COMMENT ON VIEW latest_heatmap IS 'revenue per weekday x hour of the latest successful run';
 COMMENT ON VIEW latest_breakdowns IS 'revenue by dimension attribute value (share, growth, ABC class) of the latest successful run';
 COMMENT ON VIEW latest_concentration IS 'concentration of revenue (Gini, top 20% share, ABC counts) of the latest successful run';
+COMMENT ON VIEW latest_forecasts IS
+    'revenue history and forecast with 80%/95% intervals (overall, per product family, per store) of the latest successful run';

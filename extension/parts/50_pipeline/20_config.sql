@@ -10,11 +10,12 @@ DECLARE
         "n_trees": 100, "sample_size": 1024, "seed": 42, "top_lines": 100, "rfm_scheme": "default",
         "as_of": null, "cluster_features": null, "histogram_bins": 20, "profile_top_n": 5,
         "silhouette_sample": 5000, "breakdown_rows": 100, "histogram_rule": "auto", "currency": null,
-        "min_cluster_size": 10}';
+        "min_cluster_size": 10, "forecast_horizon": 12, "forecast_grain": "month", "forecast_series": 20}';
     ranges constant jsonb := '{"k_min": [2, 50], "k_max": [2, 50], "n_trees": [1, 10000],
         "sample_size": [2, 100000], "seed": [0, 2147483647], "top_lines": [0, 100000],
         "histogram_bins": [1, 1000], "profile_top_n": [0, 1000], "silhouette_sample": [100, 100000],
-        "breakdown_rows": [1, 1000000], "min_cluster_size": [1, 1000000]}';
+        "breakdown_rows": [1, 1000000], "min_cluster_size": [1, 1000000], "forecast_horizon": [1, 120],
+        "forecast_series": [1, 1000]}';
     merged jsonb;
     key text;
     v jsonb;
@@ -70,6 +71,10 @@ BEGIN
         RAISE EXCEPTION 'mining option "currency" must be an ISO 4217 currency code (three capital letters), got %',
                         merged->'currency'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'For example {"currency": "EUR"} or {"currency": "USD"}.';
+    END IF;
+    IF NOT merged->>'forecast_grain' IN ('week', 'month', 'quarter') THEN
+        RAISE EXCEPTION 'mining option "forecast_grain" must be "week", "month" or "quarter", got %', merged->'forecast_grain'
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF merged ? 'as_of' THEN
         BEGIN

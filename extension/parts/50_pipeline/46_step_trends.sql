@@ -1,4 +1,4 @@
--- Steps trends and breakdowns share one read of the fact table: the sales lines of the pipeline
+-- Steps trends, breakdowns and forecast share one read of the fact table: the sales lines of the pipeline
 -- source (day, hour, order, customer, amount, quantity, dimension columns) copied once into a
 -- temporary table, kept across the run's commits when both steps run and dropped by the last.
 
@@ -75,7 +75,7 @@ DECLARE
     n_seasonality bigint;
     n_heatmap bigint;
 BEGIN
-    sales := @extschema@.dm_pipeline_sales(ctx, 'breakdowns' = ANY (ARRAY(SELECT jsonb_array_elements_text(ctx->'steps'))));
+    sales := @extschema@.dm_pipeline_sales(ctx, ARRAY(SELECT jsonb_array_elements_text(ctx->'steps')) && ARRAY['breakdowns', 'forecast']);
     rel := ('pg_temp.' || @extschema@.dm_pipeline_sales_name(run))::regclass;
     t := @extschema@.dm_trends(rel, 'day', 'amount', 'order_key', 'customer_key',
                                CASE WHEN m->>'quantity_column' IS NOT NULL THEN 'quantity' END,

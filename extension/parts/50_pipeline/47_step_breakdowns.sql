@@ -21,8 +21,10 @@ DECLARE
     d jsonb;
     a text;
     n bigint;
+    forecast_next boolean;
 BEGIN
-    sales := @extschema@.dm_pipeline_sales(ctx, false);
+    forecast_next := 'forecast' = ANY (ARRAY(SELECT jsonb_array_elements_text(ctx->'steps')));
+    sales := @extschema@.dm_pipeline_sales(ctx, forecast_next);
     rel := ('pg_temp.' || @extschema@.dm_pipeline_sales_name(run))::regclass;
     -- The breakdowns: dimension k is named k here, its names kept in dim_names / attr_names.
     IF m->>'product_column' IS NOT NULL THEN
@@ -75,7 +77,9 @@ BEGIN
     FROM pg_temp.dm_pipeline_breakdowns b
     GROUP BY b.k;
     DROP TABLE pg_temp.dm_pipeline_breakdowns;
-    EXECUTE format('DROP TABLE %s', rel);
+    IF NOT forecast_next THEN
+        EXECUTE format('DROP TABLE %s', rel);  -- else the forecast step drops it
+    END IF;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'breakdowns', (SELECT jsonb_agg(jsonb_build_object('dimension', dim_names[i], 'attribute', attr_names[i]) ORDER BY i)
                        FROM generate_subscripts(dim_names, 1) AS i),

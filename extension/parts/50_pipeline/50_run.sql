@@ -196,7 +196,7 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     all_steps constant text[] := ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm', 'trends',
-                                       'breakdowns'];
+                                       'breakdowns', 'forecast'];
     caller_path text;
     pinned text;
     v_config text;
@@ -442,7 +442,7 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE run_mining(text, text, text[], text, text, text, text, text, text, text, text[], jsonb, bigint, text, text, text, jsonb) IS
-    'runs the mining pipeline (profile, features, clustering, cluster_profiles, anomalies, rfm, trends, breakdowns) on a configuration or a mapping; mode full or quick; commits after every step; returns the run id';
+    'runs the mining pipeline (profile, features, clustering, cluster_profiles, anomalies, rfm, trends, breakdowns, forecast) on a configuration or a mapping; mode full or quick; commits after every step; returns the run id';
 
 COMMENT ON FUNCTION dm_run_claim_alive(int, bigint, boolean) IS
     'pipeline internal: whether a session holds a run claim''s advisory lock and is inside a transaction (not idle)';

@@ -64,7 +64,7 @@ REVOKE EXECUTE ON FUNCTION grant_read_access(name) FROM PUBLIC;
 DO $revoke$
 DECLARE f text;
 BEGIN
-    FOREACH f IN ARRAY ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm', 'trends', 'breakdowns'] LOOP
+    FOREACH f IN ARRAY ARRAY['profile', 'features', 'clustering', 'cluster_profiles', 'anomalies', 'rfm', 'trends', 'breakdowns', 'forecast'] LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.dm_step_%s(jsonb) FROM PUBLIC', f);
     END LOOP;
 END

@@ -1,0 +1,209 @@
+-- Step: forecast. The revenue of the next forecast_horizon periods (grain forecast_grain: week,
+-- month or quarter) with 80% and 95% intervals, overall, per product family (the first attribute
+-- of the product dimension) and per store (the store column), by dm_forecast over the sales copy of
+-- the run (see 46_step_trends.sql): one GROUP BY fits every series. What the warehouse does not
+-- map is left out and recorded in the step's details (not_mapped); per dimension, the forecast_series values
+-- with the most revenue are forecast.
+
+-- The revenue per period of every series, in pg_temp.dm_pipeline_forecast_points (dropped at
+-- commit): (dimension, attribute, value, i, period_start, revenue), i = 1 .. n in time order, the
+-- periods without a sale filled with 0 from the series' first sale to the last period. The first
+-- and last periods are left out when the data covers them only in part (a partial period looks
+-- like a drop). Returns {first_period, last_period, family_attribute, not_mapped: [{dimension,
+-- reason}], periods_left_out, values_left_out}.
+CREATE FUNCTION dm_pipeline_forecast_points(ctx jsonb, sales regclass, grain text) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m jsonb := ctx->'mapping';
+    top int := (ctx->'options'->>'forecast_series')::int;
+    dims text[] := @extschema@.dm_pipeline_dimension_columns(m);
+    step interval := CASE grain WHEN 'week' THEN '7 days' WHEN 'month' THEN '1 month' ELSE '3 months' END;
+    first_day date;
+    last_day date;
+    p0 date;
+    p1 date;
+    left_out jsonb := '[]';
+    skipped jsonb := '[]';
+    beyond_top jsonb;
+    product jsonb;
+    family text;
+    -- The lines of each series, over the sales copy (named by the placeholder @sales@).
+    parts text[] := ARRAY['SELECT ''total''::text AS dimension, ''revenue''::text AS attribute, ''''::text AS value, day, amount FROM @sales@'];
+    lines text;
+BEGIN
+    EXECUTE format('SELECT min(day), max(day) FROM %s', sales) INTO first_day, last_day;
+    IF first_day IS NULL THEN
+        RAISE EXCEPTION 'no data: no sales line with a time and an amount' USING ERRCODE = 'no_data_found';
+    END IF;
+    p0 := date_trunc(grain, first_day)::date;
+    p1 := date_trunc(grain, last_day)::date;
+    -- A period is whole when the data reaches its first day (+1: a shop closed on Sundays) and its
+    -- last day (-1).
+    IF first_day > p0 + 1 THEN
+        left_out := left_out || jsonb_build_object('period_start', p0, 'reason', format('partial: the data starts on %s', first_day));
+        p0 := (p0 + step)::date;
+    END IF;
+    IF last_day < (p1 + step)::date - 2 THEN
+        left_out := left_out || jsonb_build_object('period_start', p1, 'reason', format('partial: the data ends on %s', last_day));
+        p1 := (p1 - step)::date;
+    END IF;
+    -- Product family: the first attribute of the product dimension.
+    IF m->>'product_column' IS NULL THEN
+        skipped := skipped || jsonb_build_object('dimension', 'product', 'reason', 'no product column mapped');
+    ELSE
+        SELECT d INTO product FROM jsonb_array_elements(COALESCE(m->'dimensions', '[]')) AS d
+        WHERE d->>'column' = m->>'product_column' AND jsonb_array_length(d->'attributes') > 0 LIMIT 1;
+        IF product IS NULL THEN
+            skipped := skipped || jsonb_build_object('dimension', 'product',
+                                                     'reason', 'no product dimension with an attribute (family) mapped');
+        ELSE
+            family := product->'attributes'->>0;
+            EXECUTE format('CREATE TEMP TABLE dm_pipeline_forecast_family ON COMMIT DROP AS
+                            SELECT DISTINCT ON (k) %I::text AS k, %I::text AS v FROM %s WHERE %1$I IS NOT NULL',
+                           product->>'key', family, product->>'table');
+            ANALYZE pg_temp.dm_pipeline_forecast_family;
+            parts := parts || format('SELECT ''product'', %L, f.v, s.day, s.amount FROM @sales@ s
+                                      JOIN pg_temp.dm_pipeline_forecast_family f ON f.k = s.dim_%s::text',
+                                     family, array_position(dims, m->>'product_column'));
+        END IF;
+    END IF;
+    IF m->>'store_column' IS NULL THEN
+        skipped := skipped || jsonb_build_object('dimension', 'store', 'reason', 'no store column mapped');
+    ELSE
+        parts := parts || format('SELECT ''store'', %L, dim_%s::text, day, amount FROM @sales@ WHERE dim_%2$s IS NOT NULL',
+                                 m->>'store_column', array_position(dims, m->>'store_column'));
+    END IF;
+    lines := replace(array_to_string(parts, ' UNION ALL '), '@sales@', sales::text);
+    -- Per period, the top values per dimension, zeros filled, then numbered.
+    EXECUTE format($q$
+        CREATE TEMP TABLE dm_pipeline_forecast_points ON COMMIT DROP AS
+        WITH lines AS (%1$s),
+        sums AS (
+            SELECT dimension, attribute, value, date_trunc(%2$L, day)::date AS period_start, sum(amount) AS revenue
+            FROM lines WHERE day >= %3$L AND day < (%4$L::date + %5$L::interval) GROUP BY 1, 2, 3, 4),
+        ranked AS (
+            SELECT dimension, attribute, value, min(period_start) AS since,
+                   row_number() OVER (PARTITION BY dimension ORDER BY sum(revenue) DESC, value) AS r
+            FROM sums GROUP BY 1, 2, 3),
+        filled AS (
+            SELECT k.dimension, k.attribute, k.value, p::date AS period_start, COALESCE(s.revenue, 0)::float8 AS revenue
+            FROM ranked k
+            CROSS JOIN LATERAL generate_series(k.since, %4$L::date, %5$L::interval) AS p
+            LEFT JOIN sums s ON (s.dimension, s.attribute, s.value, s.period_start) = (k.dimension, k.attribute, k.value, p::date)
+            WHERE k.r <= %6$s)
+        SELECT *, row_number() OVER (PARTITION BY dimension, attribute, value ORDER BY period_start)::bigint AS i
+        FROM filled
+        $q$, lines, grain, p0, p1, step, top);
+    -- The values left out (beyond the top), per dimension.
+    EXECUTE format($q$
+        SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'values_left_out', n) ORDER BY dimension), '[]') FROM (
+            SELECT dimension, count(DISTINCT value) - %2$s AS n FROM (%1$s) l GROUP BY 1 HAVING count(DISTINCT value) > %2$s) s
+        $q$, lines, top) INTO beyond_top;
+    RETURN jsonb_build_object('first_period', p0, 'last_period', p1, 'family_attribute', family, 'not_mapped', skipped,
+                              'periods_left_out', left_out, 'values_left_out', beyond_top);
+END
+$$;
+COMMENT ON FUNCTION dm_pipeline_forecast_points(jsonb, regclass, text) IS
+    'pipeline internal: the revenue per period of the series of the forecast step (total, product family, store) in a temporary table';
+
+-- Every series in one GROUP BY (period index as time, the season length of the grain); when a
+-- series fails (a defect in the data dm_forecast refuses), one series at a time, the failing ones
+-- named in the details. A run with no series of 3 whole periods succeeds with no rows.
+CREATE FUNCTION dm_step_forecast(ctx jsonb) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    run bigint := (ctx->>'run_id')::bigint;
+    grain text := COALESCE(ctx->'options'->>'forecast_grain', 'month');
+    horizon int := COALESCE((ctx->'options'->>'forecast_horizon')::int, 12);
+    grain_step interval;
+    period int;
+    opts jsonb;
+    sales jsonb;
+    rel regclass;
+    points jsonb;
+    n bigint := 0;
+    too_short jsonb;
+    failed jsonb := '[]';
+    s record;
+    e_message text;
+BEGIN
+    period := CASE grain WHEN 'week' THEN 52 WHEN 'month' THEN 12 ELSE 4 END;
+    grain_step := CASE grain WHEN 'week' THEN interval '7 days' WHEN 'month' THEN interval '1 month' ELSE interval '3 months' END;
+    opts := jsonb_build_object('period', period, 'nonnegative', true);
+    sales := @extschema@.dm_pipeline_sales(ctx, false);
+    rel := ('pg_temp.' || @extschema@.dm_pipeline_sales_name(run))::regclass;
+    points := @extschema@.dm_pipeline_forecast_points(ctx, rel, grain);
+    -- A series of fewer than 3 periods gives no forecast worth showing.
+    SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'value', value, 'periods', k)
+                              ORDER BY dimension, value), '[]') INTO too_short
+    FROM (SELECT dimension, value, count(*) AS k FROM pg_temp.dm_pipeline_forecast_points GROUP BY 1, 2 HAVING count(*) < 3) s;
+    DELETE FROM pg_temp.dm_pipeline_forecast_points p
+    WHERE (p.dimension, p.value) IN (SELECT e->>'dimension', e->>'value' FROM jsonb_array_elements(too_short) AS e);
+    -- Two seasons of history but not three: AICc seldom affords the season's parameters, so the
+    -- season seen twice is kept with ETS(A,N,A) (additive: zero periods allowed; 10 points beyond
+    -- the season for its parameters); else auto.
+    ALTER TABLE pg_temp.dm_pipeline_forecast_points ADD COLUMN model jsonb;
+    UPDATE pg_temp.dm_pipeline_forecast_points p
+    SET model = jsonb_build_object('model', CASE WHEN c.n >= 2 * period AND c.n < 3 * period AND c.n >= period + 10
+                                                    THEN 'ETS(A,N,A)' ELSE 'auto' END)
+    FROM (SELECT dimension, attribute, value, count(*) AS n FROM pg_temp.dm_pipeline_forecast_points GROUP BY 1, 2, 3) c
+    WHERE (p.dimension, p.attribute, p.value) = (c.dimension, c.attribute, c.value);
+    IF EXISTS (SELECT FROM pg_temp.dm_pipeline_forecast_points) THEN
+        BEGIN
+            CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
+            SELECT dimension, attribute, value, max(period_start) AS last_period,
+                   @extschema@.dm_forecast(i, revenue, horizon, opts || model) AS fc
+            FROM pg_temp.dm_pipeline_forecast_points
+            GROUP BY 1, 2, 3;
+        EXCEPTION WHEN OTHERS THEN
+            CREATE TEMP TABLE dm_pipeline_forecasts ON COMMIT DROP AS
+            SELECT dimension, attribute, value, max(period_start) AS last_period,
+                   @extschema@.dm_forecast(i, revenue, horizon, opts || model) AS fc
+            FROM pg_temp.dm_pipeline_forecast_points
+            GROUP BY 1, 2, 3
+            WITH NO DATA;
+            FOR s IN SELECT DISTINCT dimension, attribute, value FROM pg_temp.dm_pipeline_forecast_points ORDER BY 1, 2, 3 LOOP
+                BEGIN
+                    INSERT INTO pg_temp.dm_pipeline_forecasts
+                    SELECT s.dimension, s.attribute, s.value, max(period_start), @extschema@.dm_forecast(i, revenue, horizon, opts || model)
+                    FROM pg_temp.dm_pipeline_forecast_points p
+                    WHERE (p.dimension, p.attribute, p.value) = (s.dimension, s.attribute, s.value);
+                EXCEPTION WHEN OTHERS THEN
+                    GET STACKED DIAGNOSTICS e_message = MESSAGE_TEXT;
+                    failed := failed || jsonb_build_object('dimension', s.dimension, 'value', s.value, 'error', e_message);
+                END;
+            END LOOP;
+        END;
+        INSERT INTO @extschema@.result_forecasts
+            (run_id, dimension, attribute, value, grain, period_start, step, actual, model)
+        SELECT run, p.dimension, p.attribute, p.value, grain, p.period_start,
+               (p.i - max(p.i) OVER (PARTITION BY p.dimension, p.attribute, p.value))::int, p.revenue,
+               @extschema@.dm_forecast_info(f.fc)->>'method'
+        FROM pg_temp.dm_pipeline_forecast_points p
+        JOIN pg_temp.dm_pipeline_forecasts f USING (dimension, attribute, value);
+        INSERT INTO @extschema@.result_forecasts
+            (run_id, dimension, attribute, value, grain, period_start, step, point, lo80, hi80, lo95, hi95, model)
+        SELECT run, f.dimension, f.attribute, f.value, grain, (f.last_period + x.step * grain_step)::date,
+               x.step, x.point, x.lo80, x.hi80, x.lo95, x.hi95, @extschema@.dm_forecast_info(f.fc)->>'method'
+        FROM pg_temp.dm_pipeline_forecasts f, @extschema@.dm_forecast_points(f.fc) AS x;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        DROP TABLE pg_temp.dm_pipeline_forecasts;
+    END IF;
+    DROP TABLE pg_temp.dm_pipeline_forecast_points;
+    EXECUTE format('DROP TABLE %s', rel);
+    RETURN jsonb_build_object('rows', n, 'details', points || jsonb_build_object(
+        'grain', grain, 'horizon', horizon, 'period', period,
+        'series', COALESCE((SELECT jsonb_object_agg(dimension, k) FROM (SELECT dimension, count(DISTINCT value) AS k
+                   FROM @extschema@.result_forecasts WHERE run_id = run GROUP BY 1) s), '{}'),
+        'models', COALESCE((SELECT jsonb_object_agg(model, k) FROM (SELECT model, count(DISTINCT (dimension, value)) AS k
+                   FROM @extschema@.result_forecasts WHERE run_id = run AND step = 1 GROUP BY 1) s), '{}'),
+        'too_short', too_short, 'failed', failed,
+        'read_fact_table', (sales->>'made')::boolean,
+        'skipped', COALESCE(sales->'skipped', '"see the trends step"'::jsonb)));
+END
+$$;
