@@ -136,3 +136,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT COALESCE(a + b, a, b) $$;
 COMMENT ON FUNCTION dm_context_sum(float8, float8) IS
     'the sum of two surprises of one line; one alone when the other is NULL';
+
+-- Support functions of the context aggregates (called by PostgreSQL, not by users).
+COMMENT ON FUNCTION dm_context_fit_accum(internal, text, float8) IS 'transition function of dm_context_fit';
+COMMENT ON FUNCTION dm_context_fit_accum(internal, text, float8, jsonb) IS 'transition function of dm_context_fit';
+COMMENT ON FUNCTION dm_context_fit_time_accum(internal, text, timestamp) IS 'transition function of dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_fit_time_accum(internal, text, timestamp, jsonb) IS 'transition function of dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_combine(internal, internal) IS 'combine function of dm_context_fit and dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_serialize(internal) IS 'serialize function of dm_context_fit and dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_deserialize(bytea, internal) IS 'deserialize function of dm_context_fit and dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_final(internal) IS 'final function of dm_context_fit and dm_context_fit_time: the context_summary';
+COMMENT ON FUNCTION dm_context_top_accum(internal, float8, jsonb, bigint) IS 'transition function of dm_context_top';
+COMMENT ON FUNCTION dm_context_top_combine(internal, internal) IS 'combine function of dm_context_top';
+COMMENT ON FUNCTION dm_context_top_serialize(internal) IS 'serialize function of dm_context_top';
+COMMENT ON FUNCTION dm_context_top_deserialize(bytea, internal) IS 'deserialize function of dm_context_top';
+COMMENT ON FUNCTION dm_context_top_final(internal) IS 'final function of dm_context_top: the k lines of highest score';

@@ -130,7 +130,7 @@ SELECT count(*) AS drained FROM dblink_get_result('runner') AS t(run_id bigint) 
 SELECT results_eq(format('SELECT step, status FROM run_steps WHERE run_id = %s ORDER BY position', :waiting_run),
                   $$VALUES ('profile', 'succeeded'), ('features', 'succeeded'), ('clustering', 'succeeded'),
                            ('cluster_profiles', 'skipped'), ('anomalies', 'skipped'), ('rfm', 'succeeded'),
-                           ('trends', 'skipped'), ('breakdowns', 'skipped')$$,
+                           ('trends', 'skipped'), ('breakdowns', 'skipped'), ('forecast', 'skipped')$$,
                   'selected steps ran, the others are logged as skipped');
 SELECT max(run_id) AS last_good FROM runs WHERE status = 'succeeded' \gset
 SELECT cmp_ok(:last_good::bigint, '>', :waiting_run::bigint, 'the other configuration''s run started after it');
@@ -151,7 +151,8 @@ SELECT results_eq(format('SELECT step, status, error, details->>''sqlstate'' FRO
                   $$VALUES ('profile', 'skipped', NULL, NULL), ('features', 'succeeded', NULL, NULL),
                            ('clustering', 'succeeded', NULL, NULL), ('cluster_profiles', 'skipped', NULL, NULL),
                            ('anomalies', 'failed', 'division by zero', '22012'), ('rfm', 'succeeded', NULL, NULL),
-                           ('trends', 'skipped', NULL, NULL), ('breakdowns', 'skipped', NULL, NULL)$$,
+                           ('trends', 'skipped', NULL, NULL), ('breakdowns', 'skipped', NULL, NULL),
+                           ('forecast', 'skipped', NULL, NULL)$$,
                   'the failed step has its error; a later step that does not need it still runs');
 SELECT is((SELECT count(*) FROM result_clusters WHERE run_id = :bad_run), 100::bigint, 'the earlier steps'' results are kept');
 SELECT is((SELECT count(*) FROM result_anomalies WHERE run_id = :bad_run) + (SELECT count(*) FROM result_models

@@ -214,7 +214,8 @@ SELECT max(run_id) AS partial_run FROM runs WHERE config_name = 'tap_sec' \gset
 SELECT results_eq(format($$SELECT s.step, s.status, s.details->>'reason' FROM run_steps s WHERE s.run_id = %s ORDER BY s.position$$, :partial_run),
                   $$VALUES ('profile', 'succeeded', NULL), ('features', 'succeeded', NULL), ('clustering', 'failed', NULL),
                            ('cluster_profiles', 'skipped', 'step clustering failed'), ('anomalies', 'failed', NULL),
-                           ('rfm', 'succeeded', NULL), ('trends', 'succeeded', NULL), ('breakdowns', 'succeeded', NULL)$$,
+                           ('rfm', 'succeeded', NULL), ('trends', 'succeeded', NULL), ('breakdowns', 'succeeded', NULL),
+                           ('forecast', 'succeeded', NULL)$$,
                   'the steps that do not need a failed step ran; cluster_profiles was skipped');
 SELECT results_eq(format($$SELECT status, error ~ '^step clustering failed: .*; step anomalies failed: ' FROM runs WHERE run_id = %s$$, :partial_run),
                   $$VALUES ('failed', true)$$, 'the run is logged failed, with every failed step');
