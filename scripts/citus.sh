@@ -18,7 +18,7 @@ WORKERS=2
 
 citus_src() {
     local d
-    for d in "${DMINE_CITUS_SRC:-}" "$DMINE_ROOT/../shared/vendor/citus" /work/shared/vendor/citus; do
+    for d in "${DMINE_CITUS_SRC:-}" "$DMINE_ROOT/../shared/vendor/citus"; do
         [ -n "$d" ] && [ -f "$d/citus-$CITUS_VERSION.tar.gz" ] && { echo "$d"; return; }
     done
     die "citus-$CITUS_VERSION.tar.gz not found (set DMINE_CITUS_SRC to its folder)"

@@ -11,8 +11,8 @@
 namespace dmine::report {
 
 struct Finding {
-    std::string
-        topic; // growth, months, seasonality, heatmap, concentration, forecast, risk, cluster, anomalies
+    std::string topic;  // growth, months, seasonality, heatmap, concentration, forecast, risk,
+                        // cluster, anomalies
     std::string text;   // one or two sentences
     std::string anchor; // the id of the element that shows it (without '#')
 };

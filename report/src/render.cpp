@@ -812,14 +812,15 @@ json build_view(const ReportData &d) {
         s["charts"] = ch;
         json top = json::array();
         for (const auto &r : a.top)
-            top.push_back({{"score", format_fixed(r.score, 3)},
-                           {"type", r.anomaly_type.value_or(kMissing)},
-                           {"line", r.line_key.value_or(kMissing)},
-                           {"customer", r.customer_key.value_or(kMissing)},
-                           {"when", format_timestamp(r.occurred_at)},
-                           {"amount", with_unit(format_fixed(r.amount, 2), unit)},
-                           {"quantity", format_number(r.quantity, 4)},
-                           {"explanation", r.reason ? *r.reason : explanation_text(r.explanation)}});
+            top.push_back(
+                {{"score", format_fixed(r.score, 3)},
+                 {"type", r.anomaly_type.value_or(kMissing)},
+                 {"line", r.line_key.value_or(kMissing)},
+                 {"customer", r.customer_key.value_or(kMissing)},
+                 {"when", format_timestamp(r.occurred_at)},
+                 {"amount", with_unit(format_fixed(r.amount, 2), unit)},
+                 {"quantity", format_number(r.quantity, 4)},
+                 {"explanation", r.reason ? *r.reason : explanation_text(r.explanation)}});
         s["top"] = top;
         s["has_top"] = !top.empty();
         s["top_count"] = top.size();

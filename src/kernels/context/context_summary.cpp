@@ -35,7 +35,8 @@ Group fit_group(const Options &options, const GroupCounts &counts, std::string k
     double t[4] = {g.center, g.center, g.center, g.center};
     std::uint64_t ranks[4];
     for (int i = 0; i < 4; i++)
-        ranks[i] = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(levels[i] * counts.n)));
+        ranks[i] =
+            std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(levels[i] * counts.n)));
     seen = 0;
     for (const auto &b : counts.buckets) {
         double v = bucket_center(options.scale, b.key);
@@ -49,8 +50,7 @@ Group fit_group(const Options &options, const GroupCounts &counts, std::string k
     // Percentiles that a few extreme lines (anomalies) cannot move: 10/90 from 50 lines, 1/99
     // from 1,000.
     double by_percentiles = 0;
-    if (counts.n >= 50)
-        by_percentiles = std::max(g.center - t[1], t[2] - g.center) / std::log(5.0);
+    if (counts.n >= 50) by_percentiles = std::max(g.center - t[1], t[2] - g.center) / std::log(5.0);
     if (counts.n >= 1000)
         by_percentiles = std::max({by_percentiles, (g.center - t[0]) / std::log(50.0),
                                    (t[3] - g.center) / std::log(50.0)});
