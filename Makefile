@@ -53,12 +53,11 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SCRIPT_PARTS)
 
 # The pieces, then every routine, view and comment of the release again (scripts/upgrade_refresh.py:
 # CREATE OR REPLACE), so that no piece needs to repeat a routine's final body.
-$(UPGRADE_SCRIPT): $(UPGRADE_PIECES) $(EXTENSION)--$(EXTVERSION).sql scripts/upgrade_refresh.py extension/parts/96_state_comments.sql extension/parts/99_search_path.sql Makefile
+$(UPGRADE_SCRIPT): $(UPGRADE_PIECES) $(EXTENSION)--$(EXTVERSION).sql scripts/upgrade_refresh.py extension/parts/99_search_path.sql Makefile
 	{ printf '%s\n' '-- dmine upgrade script $(UPGRADE_FROM) -> $(EXTVERSION), assembled from extension/upgrade/*.sql' \
 	      '\echo Use "ALTER EXTENSION dmine UPDATE" to load this file. \quit'; \
 	  for f in $(UPGRADE_PIECES); do printf '\n-- ---- %s\n' "$$f"; cat "$$f"; done; \
 	  printf '\n'; python3 scripts/upgrade_refresh.py $(EXTENSION)--$(EXTVERSION).sql; \
-	  printf '\n-- ---- extension/parts/96_state_comments.sql\n'; cat extension/parts/96_state_comments.sql; \
 	  printf '\n-- ---- extension/parts/99_search_path.sql\n'; cat extension/parts/99_search_path.sql; } > $@
 
 # Objects depend on the headers next to them (kernels: one level of area folders, e.g. trends/).

@@ -36,8 +36,9 @@ psql -q -X -v ON_ERROR_STOP=1 -d "$tap_db" -v data="$DMINE_DATA" -f test/pgtap/s
 pg_prove --ext .sql -d "$tap_db" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
     ${DMINE_TAP_FILES:-test/pgtap/*.sql} || failed+=(pgtap)
 
-# The pipeline, warehouse, exploration and memory tests again, in a fresh database, at the memory
-# settings of a server nobody tuned (Debian's defaults; shared_buffers stays the cluster's).
+# The pipeline, warehouse, exploration, memory, context-anomaly and forecast tests again, in a
+# fresh database, at the memory settings of a server nobody tuned (Debian's defaults;
+# shared_buffers stays the cluster's).
 if [ -z "${DMINE_TAP_FILES:-}" ]; then
     say "behaviour tests at PostgreSQL's default memory settings (pgTAP)"
     psql -q -X -v ON_ERROR_STOP=1 -d "${PGDATABASE}" -c "DROP DATABASE IF EXISTS ${tap_db}_defaults" \
@@ -46,7 +47,7 @@ if [ -z "${DMINE_TAP_FILES:-}" ]; then
     psql -q -X -v ON_ERROR_STOP=1 -d "${tap_db}_defaults" -v data="$DMINE_DATA" -f test/pgtap/setup/helpers.sql
     PGOPTIONS="-c work_mem=4MB -c maintenance_work_mem=64MB -c hash_mem_multiplier=2 -c effective_cache_size=4GB" \
         pg_prove --ext .sql -d "${tap_db}_defaults" -S "data=$DMINE_DATA" -S "root=$DMINE_ROOT" \
-        test/pgtap/{pipeline,pipeline_bad_values,warehouse,trends,breakdowns,memory}.sql || failed+=(pgtap)
+        test/pgtap/{pipeline,pipeline_bad_values,warehouse,trends,breakdowns,memory,context,forecast}.sql || failed+=(pgtap)
 fi
 
 # Models fitted on extreme values survive pg_dump, pg_restore and binary COPY (counts as pgTAP).

@@ -91,26 +91,18 @@ CREATE FUNCTION dm_forecast_points(fc forecast)
 RETURNS TABLE (step int, period_start timestamptz, point float8,
                lo80 float8, hi80 float8, lo95 float8, hi95 float8, period_index bigint)
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 12;
-COMMENT ON FUNCTION dm_forecast_points(forecast) IS
-    'one row per forecast step: step (1 = the period after the last), period_start (NULL for a bigint time), point, 80% and 95% bounds (NULL when not among the levels), period_index (bigint time only)';
 
 CREATE FUNCTION dm_forecast_intervals(fc forecast)
 RETURNS TABLE (step int, level float8, lo float8, hi float8)
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 24;
-COMMENT ON FUNCTION dm_forecast_intervals(forecast) IS
-    'one row per forecast step and level of the levels option: the lower and upper bounds';
 
 CREATE FUNCTION dm_forecast_fitted(fc forecast)
 RETURNS TABLE (pos int, period_start timestamptz, actual float8, fitted float8,
                residual float8, period_index bigint)
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 60;
-COMMENT ON FUNCTION dm_forecast_fitted(forecast) IS
-    'one row per period of the fitted history: pos (1-based), period_start, actual value (0 for a filled period), one-step fitted value, residual, period_index (bigint time only)';
 
 CREATE FUNCTION dm_forecast_info(fc forecast) RETURNS jsonb
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_forecast_info(forecast) IS
-    'the forecast without its series as JSON: model, method, params, aicc, aic, bic, loglik, sigma, sigma2, mase, fitted_length, horizon, period, time, grain, levels, intervals, counts, states';
 
 DO $comments$
 DECLARE f text;

@@ -25,9 +25,6 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION @extschema@.dm_extension_drop_hook() FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.dm_extension_drop_hook() IS
-    'Event trigger function: DROP EXTENSION dmine also drops the dmine schema when it holds nothing else';
 CREATE EVENT TRIGGER dmine_drop_extension_start ON ddl_command_start WHEN TAG IN ('DROP EXTENSION')
     EXECUTE FUNCTION @extschema@.dm_extension_drop_hook();
 CREATE EVENT TRIGGER dmine_drop_extension_end ON ddl_command_end WHEN TAG IN ('DROP EXTENSION')

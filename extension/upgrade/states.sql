@@ -56,16 +56,10 @@ CREATE FUNCTION stats_summary_histogram(stats_summary) RETURNS histogram
 -- Accessors (also the final function of dm_stats).
 CREATE FUNCTION dm_summary_stats(s stats_summary) RETURNS stats
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_stats(stats_summary) IS
-    'the dm_stats row of a stats summary';
 CREATE FUNCTION dm_summary_quantiles(s stats_summary, probabilities float8[]) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_quantiles(stats_summary, float8[]) IS
-    'quantiles of a stats summary at the given probabilities, as dm_quantiles';
 CREATE FUNCTION dm_summary_histogram(s stats_summary, bins int) RETURNS histogram
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_histogram(stats_summary, int) IS
-    'equal-width histogram of a stats summary over its observed range, as dm_histogram(x, bins)';
 
 -- The state is an expanded object in the aggregate's memory context, where hash aggregation
 -- counts it against work_mem; SSPACE is the planner's estimate of one group's state.
@@ -112,7 +106,6 @@ CREATE AGGREGATE dm_rollup(s stats_summary) (
 );
 COMMENT ON AGGREGATE dm_rollup(stats_summary) IS
     'the stats summary of all the rows behind the given summaries';
-
 
 -- The other aggregates: histogram_summary, comoments_summary, distinct_summary, kmeans_summary,
 -- kmeans_refine_summary, iforest_summary.
@@ -185,8 +178,6 @@ CREATE FUNCTION histogram_summary_add(histogram_summary, float8, int, float8, fl
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_summary_histogram(s histogram_summary) RETURNS histogram
     AS 'MODULE_PATHNAME', 'dm_summary_histogram_fixed' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_histogram(histogram_summary) IS
-    'the histogram of a histogram summary, as dm_histogram(x, bins, lower, upper)';
 
 CREATE AGGREGATE dm_histogram(x float8, bins int, lower float8, upper float8) (
     SFUNC = histogram_summary_add, STYPE = histogram_summary,
@@ -235,12 +226,8 @@ CREATE FUNCTION comoments_summary_add(comoments_summary, float8[]) RETURNS comom
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_summary_corr(s comoments_summary) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_corr(comoments_summary) IS
-    'the correlation matrix of a co-moments summary, as dm_corr';
 CREATE FUNCTION dm_summary_cov(s comoments_summary) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_cov(comoments_summary) IS
-    'the covariance matrix of a co-moments summary, as dm_cov';
 
 CREATE AGGREGATE dm_corr(x float8[]) (
     SFUNC = comoments_summary_add, STYPE = comoments_summary,
@@ -298,8 +285,6 @@ CREATE FUNCTION distinct_summary_add(distinct_summary, anyelement) RETURNS disti
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_summary_distinct(s distinct_summary) RETURNS bigint
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_distinct(distinct_summary) IS
-    'the distinct count estimate of a HyperLogLog summary, as dm_approx_distinct';
 
 CREATE AGGREGATE dm_approx_distinct(x anyelement) (
     SFUNC = distinct_summary_add, STYPE = distinct_summary,
@@ -360,12 +345,8 @@ CREATE FUNCTION kmeans_summary_fit(kmeans_summary) RETURNS kmeans_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_summary_kmeans(s kmeans_summary, k int, options jsonb DEFAULT NULL) RETURNS kmeans_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_kmeans(kmeans_summary, int, jsonb) IS
-    'K-Means model with k clusters fitted on the point sample of a summary (options: those of the summary unless given)';
 CREATE FUNCTION dm_summary_kmeans_auto(s kmeans_summary, k_min int, k_max int, options jsonb DEFAULT NULL) RETURNS kmeans_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_kmeans_auto(kmeans_summary, int, int, jsonb) IS
-    'K-Means model with the best silhouette for k in [k_min, k_max], fitted on the point sample of a summary';
 
 CREATE AGGREGATE dm_kmeans(features float8[], k int) (
     SFUNC = kmeans_summary_add, STYPE = kmeans_summary,
@@ -483,8 +464,6 @@ CREATE FUNCTION iforest_summary_add(iforest_summary, float8[], jsonb) RETURNS if
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_summary_iforest(s iforest_summary) RETURNS iforest_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION dm_summary_iforest(iforest_summary) IS
-    'the Isolation Forest grown from the sample pool of a summary, as dm_iforest';
 
 CREATE AGGREGATE dm_iforest(features float8[]) (
     SFUNC = iforest_summary_add, STYPE = iforest_summary,
