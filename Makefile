@@ -15,7 +15,7 @@ SCRIPT_PARTS = $(sort $(wildcard extension/parts/*.sql extension/parts/*/*.sql))
 # pieces may use them); the search-path pinning of the install script closes it. A piece missing
 # from the list stops the build, so that none is left out silently.
 UPGRADE_FROM  = 0.1.0
-UPGRADE_ORDER = states context forecast fcpipe citus speed polish release
+UPGRADE_ORDER = states context forecast fcpipe citus release
 UPGRADE_PIECES = $(wildcard $(foreach p,$(UPGRADE_ORDER),extension/upgrade/$(p).sql))
 UPGRADE_STRAY = $(filter-out $(foreach p,$(UPGRADE_ORDER),extension/upgrade/$(p).sql),$(wildcard extension/upgrade/*.sql))
 ifneq ($(UPGRADE_STRAY),)
@@ -51,12 +51,14 @@ override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-state
 $(EXTENSION)--$(EXTVERSION).sql: $(SCRIPT_PARTS)
 	cat $^ > $@
 
-# The pieces, then every routine, view and comment of the release again (scripts/upgrade_refresh.py:
-# CREATE OR REPLACE), so that no piece needs to repeat a routine's final body.
-$(UPGRADE_SCRIPT): $(UPGRADE_PIECES) $(EXTENSION)--$(EXTVERSION).sql scripts/upgrade_refresh.py extension/parts/99_search_path.sql Makefile
+# The pieces (their `-- @install` lines replaced by the install script's statements:
+# scripts/upgrade_pieces.py), then every routine, view and comment of the release again
+# (scripts/upgrade_refresh.py: CREATE OR REPLACE), so that no piece repeats a definition.
+$(UPGRADE_SCRIPT): $(UPGRADE_PIECES) $(EXTENSION)--$(EXTVERSION).sql scripts/upgrade_pieces.py \
+		scripts/upgrade_refresh.py scripts/sql_statements.py extension/parts/99_search_path.sql Makefile
 	{ printf '%s\n' '-- dmine upgrade script $(UPGRADE_FROM) -> $(EXTVERSION), assembled from extension/upgrade/*.sql' \
 	      '\echo Use "ALTER EXTENSION dmine UPDATE" to load this file. \quit'; \
-	  for f in $(UPGRADE_PIECES); do printf '\n-- ---- %s\n' "$$f"; cat "$$f"; done; \
+	  python3 scripts/upgrade_pieces.py $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_PIECES); \
 	  printf '\n'; python3 scripts/upgrade_refresh.py $(EXTENSION)--$(EXTVERSION).sql; \
 	  printf '\n-- ---- extension/parts/99_search_path.sql\n'; cat extension/parts/99_search_path.sql; } > $@
 
