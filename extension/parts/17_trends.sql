@@ -54,8 +54,10 @@ $$;
 COMMENT ON FUNCTION dm_time_expressions(regclass, text, text, text) IS
     'SQL expressions of the day and hour of a time column (date, timestamp[tz], integer or text yyyymmdd key; hour from hour_column when given), columns qualified by alias when given';
 
--- The one read of the fact table shared by the trends functions: a query of rows (day, hour,
--- order_key, customer_key, revenue, lines, quantity) grouped at that grain. Checks every column.
+-- The one read of the fact table shared by the trends functions: one dm_sales_summary of the
+-- lines, as rows (grain, period_start, isodow, hour, revenue, lines, orders, customers, quantity)
+-- per day, week and month (period_start) and per weekday x hour cell (grain 'cell', with_hour
+-- only); orders, customers and quantity NULL without their column. Checks every column.
 CREATE FUNCTION dm_sales_base_sql(rel regclass, time_column text, amount_column text,
                                   order_column text DEFAULT NULL, customer_column text DEFAULT NULL,
                                   quantity_column text DEFAULT NULL, hour_column text DEFAULT NULL,
@@ -86,19 +88,26 @@ BEGIN
                   HINT = 'Use a timestamp column, or give hour_column (an integer hour 0..23).';
     END IF;
     RETURN format(
-        'SELECT %s AS day, %s AS hour, %s AS order_key, %s AS customer_key, '
-        'sum(%I)::float8 AS revenue, count(*) AS lines, %s AS quantity '
-        'FROM %s WHERE %I IS NOT NULL GROUP BY 1, 2, 3, 4',
+        'SELECT CASE r.family WHEN 1 THEN ''day'' WHEN 2 THEN ''week'' WHEN 3 THEN ''month'' ELSE ''cell'' END AS grain, '
+        'CASE WHEN r.family < 4 THEN r.key::date END AS period_start, '
+        'CASE WHEN r.family = 4 THEN r.key::int / 100 END AS isodow, '
+        'CASE WHEN r.family = 4 THEN r.key::int %% 100 END AS hour, '
+        'r.revenue, r.lines, %s AS orders, %s AS customers, %s AS quantity '
+        'FROM (SELECT @extschema@.dm_sales_summary(%s, %s, %I::float8, %s, %s, %s) AS s '
+        'FROM %s WHERE %I IS NOT NULL) a, LATERAL @extschema@.dm_group_rows(a.s) r',
+        CASE WHEN order_column IS NULL THEN 'NULL::bigint' ELSE 'r.orders' END,
+        CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'r.customers' END,
+        CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE 'r.quantity' END,
         e.day_sql, CASE WHEN with_hour THEN e.hour_sql ELSE 'NULL::int' END,
-        CASE WHEN order_column IS NULL THEN 'NULL::int' ELSE format('%I', order_column) END,
-        CASE WHEN customer_column IS NULL THEN 'NULL::int' ELSE format('%I', customer_column) END,
         amount_column,
-        CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE format('sum(%I)::float8', quantity_column) END,
+        CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE format('%I::float8', quantity_column) END,
+        CASE WHEN customer_column IS NULL THEN 'NULL::text' ELSE format('%I::text', customer_column) END,
+        CASE WHEN order_column IS NULL THEN 'NULL::text' ELSE format('%I::text', order_column) END,
         rel, time_column);
 END
 $$;
 COMMENT ON FUNCTION dm_sales_base_sql(regclass, text, text, text, text, text, text, boolean) IS
-    'the grouped query (day, hour, order_key, customer_key, revenue, lines, quantity) that the trends functions read the fact table with; checks every column';
+    'the one-pass query (grain, period_start, isodow, hour, revenue, lines, orders, customers, quantity per day, week, month and weekday x hour cell) that the trends functions read the fact table with; checks every column';
 
 -- Per grain: the season used for its trend (period, and a season position of a period start).
 CREATE FUNCTION dm_grain_season(grain text, period_start date, OUT period int, OUT season_position int)
@@ -120,7 +129,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT format($q$
-    WITH bounds AS (SELECT min(day) AS lo, max(day) AS hi FROM base),
+    WITH bounds AS (SELECT min(period_start) AS lo, max(period_start) AS hi FROM base WHERE grain = 'day'),
     periods AS (
         SELECT g AS grain, p::date AS period_start,
                (least(b.hi, (p + ('1 ' || g)::interval)::date - 1) - greatest(b.lo, p::date) + 1)::int AS days
@@ -128,12 +137,11 @@ SELECT format($q$
              generate_series(date_trunc(g, b.lo::timestamp), b.hi::timestamp, ('1 ' || g)::interval) AS p
         WHERE b.lo IS NOT NULL
     ), agg AS (
-        SELECT g AS grain, date_trunc(g, b.day::timestamp)::date AS period_start, sum(b.revenue) AS revenue,
-               sum(b.lines)::bigint AS lines, %1$s AS orders, %2$s AS customers, %3$s AS quantity
-        FROM base b, unnest($1::text[]) AS g GROUP BY 1, 2
+        SELECT b.grain, b.period_start, b.revenue, b.lines, b.orders, b.customers, b.quantity
+        FROM base b WHERE b.grain = ANY ($1::text[])
     ), filled AS (
         SELECT p.grain, p.period_start, p.days, COALESCE(a.revenue, 0) AS revenue, COALESCE(a.lines, 0) AS lines,
-               %4$s AS orders, %5$s AS customers, %6$s AS quantity,
+               %1$s AS orders, %2$s AS customers, %3$s AS quantity,
                row_number() OVER (PARTITION BY p.grain ORDER BY p.period_start) AS i
         FROM periods p LEFT JOIN agg a USING (grain, period_start)
     ), fits AS (
@@ -151,9 +159,6 @@ SELECT format($q$
                                                              ELSE f.period_start - 364 END
     WINDOW w AS (PARTITION BY f.grain ORDER BY f.period_start)
     $q$,
-    CASE WHEN has_orders THEN 'count(DISTINCT b.order_key)' ELSE 'NULL::bigint' END,
-    CASE WHEN has_customers THEN 'count(DISTINCT b.customer_key)' ELSE 'NULL::bigint' END,
-    CASE WHEN has_quantity THEN 'sum(b.quantity)' ELSE 'NULL::float8' END,
     CASE WHEN has_orders THEN 'COALESCE(a.orders, 0)' ELSE 'NULL::bigint' END,
     CASE WHEN has_customers THEN 'COALESCE(a.customers, 0)' ELSE 'NULL::bigint' END,
     CASE WHEN has_quantity THEN 'COALESCE(a.quantity, 0)' ELSE 'NULL::float8' END)
@@ -225,15 +230,15 @@ BEGIN
         END IF;
     END LOOP;
     RETURN format($q$
-    WITH bounds AS (SELECT min(day) AS lo, max(day) AS hi FROM base),
+    WITH bounds AS (SELECT min(period_start) AS lo, max(period_start) AS hi FROM base WHERE grain = 'day'),
     daily AS (
-        SELECT b.day, sum(b.revenue) AS revenue, sum(b.lines)::float8 AS lines, %1$s AS orders,
-               %2$s AS customers, %3$s AS quantity
-        FROM base b GROUP BY 1
+        SELECT b.period_start AS day, b.revenue, b.lines::float8 AS lines, b.orders::float8 AS orders,
+               b.customers::float8 AS customers, b.quantity
+        FROM base b WHERE b.grain = 'day'
     ), values_ AS (
         SELECT m.measure, d::date AS day, COALESCE(v.value, 0) AS value
         FROM bounds b, generate_series(b.lo::timestamp, b.hi::timestamp, interval '1 day') AS d
-             CROSS JOIN unnest(%4$L::text[]) AS m(measure)
+             CROSS JOIN unnest(%1$L::text[]) AS m(measure)
              LEFT JOIN (SELECT x.day, u.measure, u.value FROM daily x,
                         LATERAL (VALUES ('revenue', x.revenue), ('lines', x.lines), ('orders', x.orders),
                                         ('customers', x.customers), ('quantity', x.quantity)) AS u(measure, value)) v
@@ -261,11 +266,7 @@ BEGIN
            (m.fit).seasonal_index[k], (m.fit).strength,
            (SELECT count(*) FROM monthly_level l WHERE l.measure = m.measure AND extract(month FROM l.month) = k)::int
     FROM monthly m, generate_series(1, 12) AS k
-    $q$,
-    CASE WHEN has_orders THEN 'count(DISTINCT b.order_key)::float8' ELSE 'NULL::float8' END,
-    CASE WHEN has_customers THEN 'count(DISTINCT b.customer_key)::float8' ELSE 'NULL::float8' END,
-    CASE WHEN has_quantity THEN 'sum(b.quantity)' ELSE 'NULL::float8' END,
-    measures);
+    $q$, measures);
 END
 $$;
 COMMENT ON FUNCTION dm_seasonality_sql(text[], boolean, boolean, boolean) IS
@@ -303,9 +304,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT format($q$
     WITH cells AS (
-        SELECT extract(isodow FROM b.day)::int AS isodow, b.hour, sum(b.revenue) AS revenue,
-               sum(b.lines)::bigint AS lines, %s AS orders
-        FROM base b WHERE b.hour IS NOT NULL GROUP BY 1, 2
+        SELECT b.isodow, b.hour, b.revenue, b.lines, b.orders FROM base b WHERE b.grain = 'cell'
     )
     SELECT d AS isodow, trim(to_char(date '2024-01-07' + d, 'Day')) AS day_name, h AS hour,
            COALESCE(c.revenue, 0) AS revenue, COALESCE(c.lines, 0) AS lines, %s AS orders,
@@ -314,7 +313,6 @@ SELECT format($q$
          LEFT JOIN cells c ON c.isodow = d AND c.hour = h
     WHERE EXISTS (SELECT 1 FROM cells)
     $q$,
-    CASE WHEN has_orders THEN 'count(DISTINCT b.order_key)' ELSE 'NULL::bigint' END,
     CASE WHEN has_orders THEN 'COALESCE(c.orders, 0)' ELSE 'NULL::bigint' END)
 $$;
 COMMENT ON FUNCTION dm_heatmap_sql(boolean) IS
