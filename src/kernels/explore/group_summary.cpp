@@ -55,7 +55,11 @@ std::string iso_date(std::int32_t day) {
 
 std::uint32_t GroupSummary::group_id(int family, const KeyRef &key) {
     auto tag = static_cast<std::uint16_t>(family << 1 | (key.null ? 1 : 0));
-    std::uint32_t id = groups_.intern(tag, key.null ? nullptr : key.data, key.null ? 0 : key.size);
+    const char *data = key.null ? nullptr : key.data;
+    std::size_t size = key.null ? 0 : key.size;
+    std::uint32_t memo = memo_group_[family];
+    if (memo != UINT32_MAX && groups_.equals(memo, tag, data, size)) return memo;
+    std::uint32_t id = memo_group_[family] = groups_.intern(tag, data, size);
     if (id == revenue_.size()) {
         revenue_.push_back(0);
         quantity_.push_back(0);
@@ -77,6 +81,14 @@ std::uint32_t GroupSummary::key_id(int which, const KeyRef &key) {
 
 void GroupSummary::count_pair(std::uint32_t g, int which, std::uint32_t key) {
     if (pairs_.insert(std::uint64_t(g) << 32 | std::uint64_t(which) << 31 | key)) distinct_[which][g]++;
+}
+
+// A line's pair: the same as the family's previous line's is already counted.
+void GroupSummary::count_line_pair(int family, std::uint32_t g, int which, std::uint32_t key) {
+    std::uint64_t pair = std::uint64_t(g) << 32 | std::uint64_t(which) << 31 | key;
+    if (memo_pair_[family][which] == pair) return;
+    memo_pair_[family][which] = pair;
+    if (pairs_.insert(pair)) distinct_[which][g]++;
 }
 
 void GroupSummary::add_bucket(std::uint32_t g, std::int64_t b, double revenue) {
@@ -119,8 +131,8 @@ void GroupSummary::add_values(const KeyRef *groups, int count, double amount, do
     for (int i = 0; i < count; i++) {
         std::uint32_t g = group_id(i + 1, groups[i]);
         add_line(g, amount, quantity, bucket, day != kNoDay);
-        if (c != UINT32_MAX) count_pair(g, 0, c);
-        if (o != UINT32_MAX) count_pair(g, 1, o);
+        if (c != UINT32_MAX) count_line_pair(i + 1, g, 0, c);
+        if (o != UINT32_MAX) count_line_pair(i + 1, g, 1, o);
     }
 }
 
@@ -140,19 +152,22 @@ void GroupSummary::add_calendar(std::int32_t day, int hour, double amount, doubl
     for (int f = 0; f < families; f++) {
         std::uint32_t g = group_id(f + 1, int_key(keys[f]));
         add_line(g, amount, quantity, kNoBucket, true);
-        if (c != UINT32_MAX) count_pair(g, 0, c);
-        if (o != UINT32_MAX) count_pair(g, 1, o);
+        if (c != UINT32_MAX) count_line_pair(f + 1, g, 0, c);
+        if (o != UINT32_MAX) count_line_pair(f + 1, g, 1, o);
     }
 }
 
 void GroupSummary::reset_memo() noexcept {
     memo_key_[0] = memo_key_[1] = UINT32_MAX;
+    for (int f = 0; f <= kMaxFamilies; f++) {
+        memo_group_[f] = UINT32_MAX;
+        memo_pair_[f][0] = memo_pair_[f][1] = UINT64_MAX;
+    }
 }
 
 void GroupSummary::merge(const GroupSummary &other) {
     if (other.kind_ != kind_ || other.period_ != period_)
         fail(ErrorKind::InvalidParameter, "cannot merge group summaries of different kinds");
-    reset_memo();
     if (other.lo_ < lo_) lo_ = other.lo_;
     if (other.hi_ > hi_) hi_ = other.hi_;
     StateVector<std::uint32_t> gmap(other.groups());
@@ -177,6 +192,7 @@ void GroupSummary::merge(const GroupSummary &other) {
             kmap[w][i] = keys_[w].intern(0, b.data(), b.size());
         }
     }
+    pairs_.reserve(pairs_.size() + other.pairs_.size());
     std::size_t n = 0;
     other.pairs_.for_each([&](std::uint64_t p) {
         if ((++n & 0xfffff) == 0) check_interrupts();
@@ -244,6 +260,7 @@ GroupSummary GroupSummary::deserialize(ByteReader &in) {
     for (int w = 0; w < 2; w++) s.distinct_[w].assign(n, 0);
     auto count = in.get<std::uint64_t>();
     if (count > in.remaining() / 8) fail(ErrorKind::Corrupted, "corrupted summary: truncated");
+    s.pairs_.reserve(count);
     for (std::uint64_t i = 0; i < count; i++) {
         if ((i & 0xfffff) == 0xfffff) check_interrupts();
         auto p = in.get<std::uint64_t>();

@@ -38,7 +38,9 @@ struct GroupRow {
 class GroupSummary {
 public:
     GroupSummary(GroupKind kind = GroupKind::Values, GrowthPeriod period = GrowthPeriod::None)
-        : kind_(kind), period_(period) {}
+        : kind_(kind), period_(period) {
+        reset_memo();
+    }
 
     // One line of a Values summary; amount and quantity NaN when NULL, day kNoDay when NULL.
     void add_values(const KeyRef *groups, int count, double amount, double quantity,
@@ -60,6 +62,7 @@ private:
     std::uint32_t key_id(int which, const KeyRef &key);
     void add_line(std::uint32_t g, double amount, double quantity, std::int64_t bucket, bool has_day);
     void count_pair(std::uint32_t g, int which, std::uint32_t key);
+    void count_line_pair(int family, std::uint32_t g, int which, std::uint32_t key);
     void add_bucket(std::uint32_t g, std::int64_t bucket, double revenue);
     void reset_memo() noexcept;
     double growth_of(std::uint32_t g) const;
@@ -73,8 +76,11 @@ private:
     StateVector<double> revenue_, quantity_, bucket_revenue_[2];
     StateVector<std::int64_t> lines_, distinct_[2];
     StateVector<std::int64_t> bucket_[2]; // the group's latest and previous buckets seen
-    // Not part of the value: the last key numbered per kind (lines of an order come together).
+    // Not part of the value: the last key, group and pair seen per kind and family (lines of
+    // an order come together, with the same customer, day and often the same values).
     std::uint32_t memo_key_[2] = {UINT32_MAX, UINT32_MAX};
+    std::uint32_t memo_group_[kMaxFamilies + 1];
+    std::uint64_t memo_pair_[kMaxFamilies + 1][2];
 };
 
 } // namespace dmine::explore

@@ -21,24 +21,6 @@ std::uint64_t hash_key(std::uint16_t tag, const char *data, std::size_t size) no
     return mix64(h ^ tail ^ (std::uint64_t(size) << 56));
 }
 
-std::uint16_t KeyDictionary::tag(std::uint32_t id) const noexcept {
-    std::uint64_t start = id == 0 ? 0 : ends_[id - 1];
-    std::uint16_t t;
-    std::memcpy(&t, arena_.data() + start, 2);
-    return t;
-}
-
-std::string_view KeyDictionary::bytes(std::uint32_t id) const noexcept {
-    std::uint64_t start = (id == 0 ? 0 : ends_[id - 1]) + 2;
-    return std::string_view(arena_.data() + start, ends_[id] - start);
-}
-
-bool KeyDictionary::equals(std::uint32_t id, std::uint16_t t, const char *data,
-                           std::size_t size) const noexcept {
-    std::string_view b = bytes(id);
-    return tag(id) == t && b.size() == size && (size == 0 || std::memcmp(b.data(), data, size) == 0);
-}
-
 void KeyDictionary::grow() {
     std::size_t capacity = slots_.empty() ? 64 : slots_.size() * 2;
     StateVector<std::uint64_t> slots(capacity, 0);
@@ -106,8 +88,13 @@ KeyDictionary KeyDictionary::deserialize(ByteReader &in) {
     return d;
 }
 
-void KeySet::grow() {
-    std::size_t capacity = slots_.empty() ? 256 : slots_.size() * 2;
+void KeySet::reserve(std::size_t n) {
+    std::size_t capacity = slots_.empty() ? 256 : slots_.size();
+    while (n * 10 > capacity * 7) capacity *= 2;
+    if (capacity > slots_.size()) rehash(capacity);
+}
+
+void KeySet::rehash(std::size_t capacity) {
     StateVector<std::uint64_t> slots(capacity, kEmpty);
     std::size_t n = 0;
     for (std::uint64_t k : slots_) {
@@ -121,7 +108,7 @@ void KeySet::grow() {
 }
 
 bool KeySet::insert(std::uint64_t key) {
-    if ((size_ + 1) * 10 > slots_.size() * 7) grow();
+    if ((size_ + 1) * 10 > slots_.size() * 7) rehash(slots_.empty() ? 256 : slots_.size() * 2);
     std::size_t mask = slots_.size() - 1;
     for (std::size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
         if (slots_[i] == key) return false;
