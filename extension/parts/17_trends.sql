@@ -109,6 +109,38 @@ $$;
 COMMENT ON FUNCTION dm_sales_base_sql(regclass, text, text, text, text, text, text, boolean) IS
     'the one-pass query (grain, period_start, isodow, hour, revenue, lines, orders, customers, quantity per day, week, month and weekday x hour cell) that the trends functions read the fact table with; checks every column';
 
+-- The rows of dm_sales_base_sql, run by RETURN QUERY so that the one pass can use parallel
+-- workers (a dynamic EXECUTE ... INTO cannot), and dm_sales_base_call, the query of a call.
+CREATE FUNCTION dm_sales_base(rel regclass, time_column text, amount_column text, order_column text DEFAULT NULL,
+                              customer_column text DEFAULT NULL, quantity_column text DEFAULT NULL,
+                              hour_column text DEFAULT NULL, with_hour boolean DEFAULT false)
+RETURNS TABLE (grain text, period_start date, isodow int, hour int, revenue float8, lines bigint, orders bigint,
+               customers bigint, quantity float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column,
+                                                       quantity_column, hour_column, with_hour);
+END
+$$;
+COMMENT ON FUNCTION dm_sales_base(regclass, text, text, text, text, text, text, boolean) IS
+    'the rows of dm_sales_base_sql (one pass over the fact table, parallel workers allowed)';
+
+CREATE FUNCTION dm_sales_base_call(rel regclass, time_column text, amount_column text, order_column text DEFAULT NULL,
+                                   customer_column text DEFAULT NULL, quantity_column text DEFAULT NULL,
+                                   hour_column text DEFAULT NULL, with_hour boolean DEFAULT false)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('SELECT * FROM @extschema@.dm_sales_base(%L::regclass, %L, %L, %L, %L, %L, %L, %L)', rel::oid,
+                  time_column, amount_column, order_column, customer_column, quantity_column, hour_column, with_hour)
+$$;
+COMMENT ON FUNCTION dm_sales_base_call(regclass, text, text, text, text, text, text, boolean) IS
+    'the query text of a dm_sales_base call (what the trends functions read as base)';
+
 -- Per grain: the season used for its trend (period, and a season position of a period start).
 CREATE FUNCTION dm_grain_season(grain text, period_start date, OUT period int, OUT season_position int)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -194,7 +226,7 @@ SET jit = off  -- the grouped query looks expensive to the planner; compiling it
 AS $$
 DECLARE
     grains text[] := @extschema@.dm_trend_grains(grain);
-    base text := @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column,
+    base text := @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, customer_column,
                                                quantity_column);
 BEGIN
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT * FROM (%s) s ORDER BY 1, 2', base,
@@ -290,7 +322,7 @@ BEGIN
         RAISE EXCEPTION 'no measure given' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT cycle, position, label, seasonal_index, strength, observations FROM (%s) s ORDER BY 1 DESC, 2',
-        @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column, quantity_column),
+        @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, customer_column, quantity_column),
         query);
 END
 $$;
@@ -329,7 +361,7 @@ SET jit = off  -- the grouped query looks expensive to the planner; compiling it
 AS $$
 BEGIN
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT * FROM (%s) s ORDER BY 1, 3',
-        @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, NULL, NULL, hour_column, true),
+        @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, NULL, NULL, hour_column, true),
         @extschema@.dm_heatmap_sql(order_column IS NOT NULL));
 END
 $$;
@@ -364,8 +396,8 @@ BEGIN
                                      FROM seasonality z), '[]'),
             'heatmap', COALESCE((SELECT jsonb_agg(to_jsonb(h) ORDER BY h.isodow, h.hour) FROM heatmap h), '[]'))
         $q$,
-        @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column,
-                                      quantity_column, hour_column, has_hour),
+        @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, customer_column,
+                                       quantity_column, hour_column, has_hour),
         @extschema@.dm_sales_series_sql(order_column IS NOT NULL, customer_column IS NOT NULL, quantity_column IS NOT NULL),
         @extschema@.dm_seasonality_sql(measures, order_column IS NOT NULL, customer_column IS NOT NULL,
                                        quantity_column IS NOT NULL),

@@ -136,6 +136,17 @@ void GroupSummary::add_values(const KeyRef *groups, int count, double amount, do
     }
 }
 
+std::uint32_t GroupSummary::calendar_group(int family, std::int32_t key) {
+    constexpr std::size_t kSlots = 4096;
+    if (calendar_cache_.empty()) calendar_cache_.assign(5 * kSlots, UINT64_MAX);
+    std::uint64_t &slot = calendar_cache_[family * kSlots + (std::uint32_t(key) & (kSlots - 1))];
+    if (slot != UINT64_MAX && std::uint32_t(slot >> 32) == std::uint32_t(key))
+        return static_cast<std::uint32_t>(slot);
+    std::uint32_t g = group_id(family, int_key(key));
+    slot = std::uint64_t(std::uint32_t(key)) << 32 | g;
+    return g;
+}
+
 void GroupSummary::add_calendar(std::int32_t day, int hour, double amount, double quantity,
                                 const KeyRef &customer, const KeyRef &order) {
     if (day < lo_) lo_ = day;
@@ -150,7 +161,7 @@ void GroupSummary::add_calendar(std::int32_t day, int hour, double amount, doubl
     std::uint32_t o = order.null ? UINT32_MAX : key_id(1, order);
     int families = hour == kNoHour ? 3 : 4;
     for (int f = 0; f < families; f++) {
-        std::uint32_t g = group_id(f + 1, int_key(keys[f]));
+        std::uint32_t g = calendar_group(f + 1, keys[f]);
         add_line(g, amount, quantity, kNoBucket, true);
         if (c != UINT32_MAX) count_line_pair(f + 1, g, 0, c);
         if (o != UINT32_MAX) count_line_pair(f + 1, g, 1, o);

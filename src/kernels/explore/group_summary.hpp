@@ -80,6 +80,9 @@ private:
     // an order come together, with the same customer, day and often the same values).
     std::uint32_t memo_key_[2] = {UINT32_MAX, UINT32_MAX};
     std::uint32_t memo_group_[kMaxFamilies + 1];
+    // Calendar: a direct-mapped cache of group ids per family (key & 4095), key << 32 | id.
+    StateVector<std::uint64_t> calendar_cache_;
+    std::uint32_t calendar_group(int family, std::int32_t key);
     std::uint64_t memo_pair_[kMaxFamilies + 1][2];
 };
 
