@@ -35,12 +35,12 @@ DECLARE
 BEGIN
     IF t IN ('timestamp'::regtype, 'timestamptz'::regtype) THEN
         day_sql := format('%s::date', c);
-        hour_sql := format('extract(hour FROM %s)::int', c);
+        hour_sql := format('date_part(''hour'', %s)::int', c);
     ELSIF t = 'date'::regtype THEN
         day_sql := c;
     ELSIF t IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype) THEN
         day_sql := format('(%s)::timestamp::date', c);
-        hour_sql := format('extract(hour FROM (%s)::timestamp)::int', c);
+        hour_sql := format('date_part(''hour'', (%s)::timestamp)::int', c);
     ELSE  -- an integer yyyymmdd key
         day_sql := format('make_date((%1$s::int8 / 10000)::int, (%1$s::int8 / 100 %% 100)::int, (%1$s::int8 %% 100)::int)', c);
     END IF;
@@ -68,17 +68,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     e record := @extschema@.dm_time_expressions(rel, time_column, hour_column);
+    ints boolean := true;  -- integer keys go to the aggregate as bigint, others as text
+    key_type text;
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'no fact table given' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM @extschema@.dm_explore_column(rel, amount_column, 'amount', 'numeric');
     IF order_column IS NOT NULL THEN
-        PERFORM @extschema@.dm_explore_column(rel, order_column, 'order key');
+        ints := @extschema@.dm_explore_column(rel, order_column, 'order key') IN ('smallint', 'integer', 'bigint');
     END IF;
     IF customer_column IS NOT NULL THEN
-        PERFORM @extschema@.dm_explore_column(rel, customer_column, 'customer key');
+        ints := ints AND @extschema@.dm_explore_column(rel, customer_column, 'customer key')
+                         IN ('smallint', 'integer', 'bigint');
     END IF;
+    key_type := CASE WHEN ints THEN 'bigint' ELSE 'text' END;
     IF quantity_column IS NOT NULL THEN
         PERFORM @extschema@.dm_explore_column(rel, quantity_column, 'quantity', 'numeric');
     END IF;
@@ -101,8 +105,8 @@ BEGIN
         e.day_sql, CASE WHEN with_hour THEN e.hour_sql ELSE 'NULL::int' END,
         amount_column,
         CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE format('%I::float8', quantity_column) END,
-        CASE WHEN customer_column IS NULL THEN 'NULL::text' ELSE format('%I::text', customer_column) END,
-        CASE WHEN order_column IS NULL THEN 'NULL::text' ELSE format('%I::text', order_column) END,
+        CASE WHEN customer_column IS NULL THEN 'NULL::' || key_type ELSE format('%I::%s', customer_column, key_type) END,
+        CASE WHEN order_column IS NULL THEN 'NULL::' || key_type ELSE format('%I::%s', order_column, key_type) END,
         rel, time_column);
 END
 $$;

@@ -116,6 +116,7 @@ DECLARE
     joins text := '';
     names text := '';
     day_sql text := 'NULL::date';
+    customer_type text := 'bigint';
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'no fact table given' USING ERRCODE = 'invalid_parameter_value';
@@ -130,8 +131,9 @@ BEGIN
         RAISE EXCEPTION 'unknown growth_period "%"', growth_period
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''month'', ''quarter'' or ''year''.';
     END IF;
-    IF customer_column IS NOT NULL THEN
-        PERFORM @extschema@.dm_explore_column(rel, customer_column, 'customer key');
+    IF customer_column IS NOT NULL
+       AND @extschema@.dm_explore_column(rel, customer_column, 'customer key') NOT IN ('smallint', 'integer', 'bigint') THEN
+        customer_type := 'text';  -- integer keys go to the aggregate as bigint, others as text
     END IF;
     IF time_column IS NOT NULL THEN
         day_sql := (@extschema@.dm_time_expressions(rel, time_column, NULL, 'f')).day_sql;
@@ -150,7 +152,7 @@ BEGIN
     query := format($q$
         WITH totals AS (
             SELECT r.family AS k, r.key AS value, r.revenue, r.lines, %6$s AS customers, r.growth
-            FROM (SELECT @extschema@.dm_breakdown_summary(ARRAY[%5$s], f.%2$I::float8, (%3$s)::text, %4$s, $1) AS s
+            FROM (SELECT @extschema@.dm_breakdown_summary(ARRAY[%5$s], f.%2$I::float8, (%3$s)::%9$s, %4$s, $1) AS s
                   FROM %1$s f %7$s) a,
                  LATERAL @extschema@.dm_group_rows(a.s) r
         ), ranked AS (
@@ -170,7 +172,7 @@ BEGIN
         CASE WHEN customer_column IS NULL THEN 'NULL' ELSE format('f.%I', customer_column) END,
         day_sql, values_sql,
         CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'r.customers' END,
-        joins, names);
+        joins, names, customer_type);
     RAISE DEBUG 'dm_breakdowns: %', query;
     RETURN QUERY EXECUTE query USING growth_period;
 END

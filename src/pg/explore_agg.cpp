@@ -43,6 +43,13 @@ KeyRef text_arg(FunctionCallInfo fcinfo, int argno) {
     return PG_ARGISNULL(argno) ? KeyRef{} : text_key(PG_GETARG_DATUM(argno));
 }
 
+// An integer key argument as its 8 bytes (kept in `buf`).
+KeyRef int8_arg(FunctionCallInfo fcinfo, int argno, std::int64_t &buf) {
+    if (PG_ARGISNULL(argno)) return KeyRef{};
+    buf = PG_GETARG_INT64(argno);
+    return KeyRef{reinterpret_cast<const char *>(&buf), sizeof buf, false};
+}
+
 double float8_arg(FunctionCallInfo fcinfo, int argno) {
     return PG_ARGISNULL(argno) ? std::numeric_limits<double>::quiet_NaN() : PG_GETARG_FLOAT8(argno);
 }
@@ -67,10 +74,37 @@ explore::GrowthPeriod period_arg(FunctionCallInfo fcinfo, int argno) {
 
 } // namespace
 
-DMINE_STATE_TYPE(group_summary, GroupAggState)
+// The type's functions; combine merges a stored partial summary straight from its bytes.
+DMINE_FUNCTION(group_summary_in) {
+    return state_in<GroupAggState>(fcinfo);
+}
+DMINE_FUNCTION(group_summary_out) {
+    return state_out<GroupAggState>(fcinfo);
+}
+DMINE_FUNCTION(group_summary_recv) {
+    return state_recv<GroupAggState>(fcinfo);
+}
+DMINE_FUNCTION(group_summary_send) {
+    return state_send<GroupAggState>(fcinfo);
+}
 
-// (state, values text[], amount float8, customer text, day date, growth_period text)
-DMINE_FUNCTION(dm_breakdown_summary_add) {
+DMINE_FUNCTION(group_summary_combine) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || expanded_or_null<GroupAggState>(PG_GETARG_DATUM(1)))
+        return combine_expanded<GroupAggState>(fcinfo);
+    auto [data, size] = flat_bytes(PG_GETARG_DATUM(1));
+    StateUpdate<GroupAggState> a(
+        writable_state<GroupAggState>(fcinfo, 0, no_new_state<GroupAggState>));
+    auto opened = open_model(data, size, GroupAggState::kType.magic, GroupAggState::kType.version,
+                             GroupAggState::kType.name);
+    a->summary.merge_serialized(opened.payload);
+    opened.payload.expect_end();
+    return a.datum();
+}
+
+namespace {
+
+// (state, values text[], amount float8, customer text or bigint, day date, growth_period text)
+Datum breakdown_add(FunctionCallInfo fcinfo, const KeyRef &customer) {
     auto state = update_state<GroupAggState>(fcinfo, [&] {
         return GroupAggState{GroupSummary(explore::GroupKind::Values, period_arg(fcinfo, 5))};
     });
@@ -79,32 +113,64 @@ DMINE_FUNCTION(dm_breakdown_summary_add) {
     Datum *elems = nullptr;
     bool *nulls = nullptr;
     int n = 0;
-    pg_call([&] { deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n); });
+    pg_call(
+        [&] { deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n); });
     if (n > explore::kMaxFamilies)
         fail(ErrorKind::InvalidParameter, "at most 64 values per line, got " + std::to_string(n));
     KeyRef groups[explore::kMaxFamilies];
     for (int i = 0; i < n; i++) groups[i] = nulls[i] ? KeyRef{} : text_key(elems[i]);
-    state->summary.add_values(groups, n, float8_arg(fcinfo, 2), std::nan(""),
-                              text_arg(fcinfo, 3), KeyRef{}, day_arg(fcinfo, 4));
+    state->summary.add_values(groups, n, float8_arg(fcinfo, 2), std::nan(""), customer, KeyRef{},
+                              day_arg(fcinfo, 4));
     return state.datum();
 }
 
-// (state, day date, hour int, amount float8, quantity float8, customer text, order text)
-DMINE_FUNCTION(dm_sales_summary_add) {
-    auto state = update_state<GroupAggState>(fcinfo, [] {
-        return GroupAggState{GroupSummary(explore::GroupKind::Calendar)};
-    });
+// (state, day date, hour int, amount float8, quantity float8, customer, order: text or bigint)
+Datum sales_add(FunctionCallInfo fcinfo, const KeyRef &customer, const KeyRef &order) {
+    auto state = update_state<GroupAggState>(
+        fcinfo, [] { return GroupAggState{GroupSummary(explore::GroupKind::Calendar)}; });
     std::int32_t day = day_arg(fcinfo, 1);
     if (day == explore::kNoDay) return state.datum();
     int hour = explore::kNoHour;
     if (!PG_ARGISNULL(2)) {
         hour = PG_GETARG_INT32(2);
         if (hour < 0 || hour > 23)
-            fail(ErrorKind::InvalidParameter, "hour must be between 0 and 23, got " + std::to_string(hour));
+            fail(ErrorKind::InvalidParameter,
+                 "hour must be between 0 and 23, got " + std::to_string(hour));
     }
-    state->summary.add_calendar(day, hour, float8_arg(fcinfo, 3), float8_arg(fcinfo, 4),
-                                text_arg(fcinfo, 5), text_arg(fcinfo, 6));
+    state->summary.add_calendar(day, hour, float8_arg(fcinfo, 3), float8_arg(fcinfo, 4), customer,
+                                order);
     return state.datum();
+}
+
+} // namespace
+
+DMINE_FUNCTION(dm_breakdown_summary_add) {
+    return breakdown_add(fcinfo, text_arg(fcinfo, 3));
+}
+
+DMINE_FUNCTION(dm_breakdown_summary_add_ids) {
+    std::int64_t buf;
+    return breakdown_add(fcinfo, int8_arg(fcinfo, 3, buf));
+}
+
+DMINE_FUNCTION(dm_sales_summary_add) {
+    return sales_add(fcinfo, text_arg(fcinfo, 5), text_arg(fcinfo, 6));
+}
+
+DMINE_FUNCTION(dm_sales_summary_add_ids) {
+    std::int64_t customer, order;
+    return sales_add(fcinfo, int8_arg(fcinfo, 5, customer), int8_arg(fcinfo, 6, order));
+}
+
+// Final function: the finished summary's bytes (no keys nor pairs), so that what PostgreSQL
+// copies out of the aggregate is small.
+DMINE_FUNCTION(group_summary_finish) {
+    StateView<GroupAggState> state(fcinfo, 0);
+    if (!state) PG_RETURN_NULL();
+    ByteWriter out;
+    state->summary.serialize_finished(out);
+    auto bytes = seal_model(GroupAggState::kType.magic, GroupAggState::kType.version, out.bytes());
+    return make_varlena(bytes.data(), bytes.size());
 }
 
 // Rows (family, key, revenue, lines, quantity, customers, orders, growth) of a summary.
@@ -127,7 +193,8 @@ DMINE_FUNCTION(dm_group_rows) {
         values[2] = Float8GetDatum(r.revenue);
         pg_call([&] {
             if (!r.null_key)
-                values[1] = PointerGetDatum(cstring_to_text_with_len(r.key.data(), static_cast<int>(r.key.size())));
+                values[1] = PointerGetDatum(
+                    cstring_to_text_with_len(r.key.data(), static_cast<int>(r.key.size())));
             tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
         });
     }

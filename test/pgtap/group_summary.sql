@@ -7,7 +7,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 SELECT count(*) FROM create_demo_warehouse('gs_demo', scale => 0.02) \g /dev/null
 \set schema gs_fr
 \set lignes 30000
@@ -46,6 +46,12 @@ SELECT is((SELECT round(growth::numeric, 9) FROM bd_fr WHERE family = 2 AND key 
                          / ((SELECT sum(montant) FROM x WHERE id_depot = 1 AND d >= p.ps AND d < p.ls) / p.dp) - 1)::numeric, 9)
            FROM p),
           'growth of the last quarter''s daily average over the one before');
+SELECT results_eq($$SELECT r.family, r.key, r.lines, r.customers
+                    FROM (SELECT dm_breakdown_summary(ARRAY[product_id::text, depot_id::text], amount::float8,
+                                                      customer_id::bigint, sold_at::date, 'month') AS s
+                          FROM gs_demo.sales_lines) a, dm_group_rows(a.s) r ORDER BY 1, 2$$,
+                  $$SELECT family, key, lines, customers FROM bd ORDER BY 1, 2$$,
+                  'integer customer keys (bigint overload): the same groups as their text');
 -- 2. Calendar: days, weeks, months and cells with exact distinct orders and customers ---------
 CREATE TEMP TABLE cal AS
 SELECT r.* FROM (SELECT dm_sales_summary(sold_at::date, extract(hour FROM sold_at)::int, amount::float8,
@@ -66,6 +72,12 @@ SELECT results_eq($$SELECT r.key::date, r.orders, r.customers
                   $$SELECT date_trunc('month', dm_date_key(date_cle))::date, count(DISTINCT num_commande), count(DISTINCT id_client)
                     FROM gs_fr.lignes_vente GROUP BY 1 ORDER BY 1$$,
                   'French warehouse: months, distinct orders and customers');
+SELECT results_eq($$SELECT r.family, r.key, r.orders, r.customers
+                    FROM (SELECT dm_sales_summary(sold_at::date, NULL, amount::float8, NULL, customer_id::bigint,
+                                                  order_id::bigint) AS s FROM gs_demo.sales_lines) a,
+                         dm_group_rows(a.s) r ORDER BY 1, 2$$,
+                  $$SELECT family, key, orders, customers FROM cal WHERE family < 4 ORDER BY 1, 2$$,
+                  'integer order and customer keys (bigint overload): the same days, weeks and months');
 -- 3. Parallel partial summaries merged equal one process; text round trip ----------------------
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
@@ -98,6 +110,8 @@ SELECT throws_ok($$SELECT dm_breakdown_summary(ARRAY['a'], 1, NULL, current_date
                  'unknown growth_period "week"', 'unknown growth period: 22023');
 SELECT throws_ok($$SELECT dm_breakdown_summary(array_fill('a'::text, ARRAY[65]), 1, NULL, NULL, NULL)$$, '22023',
                  'at most 64 values per line, got 65', 'more than 64 values: 22023');
+SELECT throws_ok($$SELECT group_summary_combine(s, s) FROM par$$, '22023',
+                 'a finished group summary cannot be merged or added to', 'final values are not merged again: 22023');
 SELECT is((SELECT count(*) FROM dm_group_rows((SELECT dm_sales_summary(NULL::date, NULL, 1, 1, 'c', 'o')))), 0::bigint,
           'lines without a day are left out');
 SELECT * FROM finish();

@@ -80,7 +80,8 @@ std::uint32_t GroupSummary::key_id(int which, const KeyRef &key) {
 }
 
 void GroupSummary::count_pair(std::uint32_t g, int which, std::uint32_t key) {
-    if (pairs_.insert(std::uint64_t(g) << 32 | std::uint64_t(which) << 31 | key)) distinct_[which][g]++;
+    if (pairs_.insert(std::uint64_t(g) << 32 | std::uint64_t(which) << 31 | key))
+        distinct_[which][g]++;
 }
 
 // A line's pair: the same as the family's previous line's is already counted.
@@ -118,6 +119,7 @@ void GroupSummary::add_line(std::uint32_t g, double amount, double quantity, std
 
 void GroupSummary::add_values(const KeyRef *groups, int count, double amount, double quantity,
                               const KeyRef &customer, const KeyRef &order, std::int32_t day) {
+    require_open();
     if (count > kMaxFamilies) fail(ErrorKind::InvalidParameter, "too many groups for one line");
     std::int64_t bucket = kNoBucket;
     if (day != kNoDay) {
@@ -149,14 +151,15 @@ std::uint32_t GroupSummary::calendar_group(int family, std::int32_t key) {
 
 void GroupSummary::add_calendar(std::int32_t day, int hour, double amount, double quantity,
                                 const KeyRef &customer, const KeyRef &order) {
+    require_open();
     if (day < lo_) lo_ = day;
     if (day > hi_) hi_ = day;
     int isodow = static_cast<int>(((std::int64_t(day) + 5) % 7 + 7) % 7) + 1; // 2000-01-01: 6
-    std::int32_t keys[4] = {day, day - (isodow - 1),
-                            start_day(forecast::Grain::Month,
-                                      forecast::bucket_of(forecast::TimeKind::Date,
-                                                          forecast::Grain::Month, day)),
-                            isodow * 100 + hour};
+    std::int32_t keys[4] = {
+        day, day - (isodow - 1),
+        start_day(forecast::Grain::Month,
+                  forecast::bucket_of(forecast::TimeKind::Date, forecast::Grain::Month, day)),
+        isodow * 100 + hour};
     std::uint32_t c = customer.null ? UINT32_MAX : key_id(0, customer);
     std::uint32_t o = order.null ? UINT32_MAX : key_id(1, order);
     int families = hour == kNoHour ? 3 : 4;
@@ -177,6 +180,8 @@ void GroupSummary::reset_memo() noexcept {
 }
 
 void GroupSummary::merge(const GroupSummary &other) {
+    require_open();
+    other.require_open();
     if (other.kind_ != kind_ || other.period_ != period_)
         fail(ErrorKind::InvalidParameter, "cannot merge group summaries of different kinds");
     if (other.lo_ < lo_) lo_ = other.lo_;
@@ -212,14 +217,17 @@ void GroupSummary::merge(const GroupSummary &other) {
     });
 }
 
-void GroupSummary::serialize(ByteWriter &out) const {
+void GroupSummary::write(ByteWriter &out, bool finished) const {
     out.put<std::uint8_t>(static_cast<std::uint8_t>(kind_));
     out.put<std::uint8_t>(static_cast<std::uint8_t>(period_));
+    out.put<std::uint8_t>(finished ? 1 : 0);
     out.put<std::int32_t>(lo_);
     out.put<std::int32_t>(hi_);
     groups_.serialize(out);
-    keys_[0].serialize(out);
-    keys_[1].serialize(out);
+    if (!finished) {
+        keys_[0].serialize(out);
+        keys_[1].serialize(out);
+    }
     out.put_vector(revenue_);
     out.put_vector(quantity_);
     out.put_vector(lines_);
@@ -227,22 +235,48 @@ void GroupSummary::serialize(ByteWriter &out) const {
         out.put_vector(bucket_[w]);
         out.put_vector(bucket_revenue_[w]);
     }
-    out.put<std::uint64_t>(pairs_.size());
-    pairs_.for_each([&](std::uint64_t p) { out.put<std::uint64_t>(p); });
+    if (finished) {
+        out.put_vector(distinct_[0]);
+        out.put_vector(distinct_[1]);
+        return;
+    }
+    StateVector<std::uint64_t> pairs;
+    pairs.reserve(pairs_.size());
+    pairs_.for_each([&](std::uint64_t p) { pairs.push_back(p); });
+    out.put_vector(pairs);
+}
+
+void GroupSummary::serialize(ByteWriter &out) const {
+    write(out, finished_);
+}
+
+void GroupSummary::serialize_finished(ByteWriter &out) const {
+    write(out, true);
+}
+
+void GroupSummary::require_open() const {
+    if (finished_)
+        fail(ErrorKind::InvalidParameter, "a finished group summary cannot be merged or added to",
+             {}, "Merge the partial summaries (the aggregates' states), not their final values.");
 }
 
 GroupSummary GroupSummary::deserialize(ByteReader &in) {
     auto kind = in.get<std::uint8_t>();
     auto period = in.get<std::uint8_t>();
-    if (kind > 1 || period > 3) fail(ErrorKind::Corrupted, "corrupted summary: unknown kind");
+    auto finished = in.get<std::uint8_t>();
+    if (kind > 1 || period > 3 || finished > 1)
+        fail(ErrorKind::Corrupted, "corrupted summary: unknown kind");
     GroupSummary s(static_cast<GroupKind>(kind), static_cast<GrowthPeriod>(period));
+    s.finished_ = finished == 1;
     s.lo_ = in.get<std::int32_t>();
     s.hi_ = in.get<std::int32_t>();
     if (!(s.lo_ <= s.hi_ || (s.lo_ == INT32_MAX && s.hi_ == INT32_MIN)))
         fail(ErrorKind::Corrupted, "corrupted summary: day range");
     s.groups_ = KeyDictionary::deserialize(in);
-    s.keys_[0] = KeyDictionary::deserialize(in);
-    s.keys_[1] = KeyDictionary::deserialize(in);
+    if (!s.finished_) {
+        s.keys_[0] = KeyDictionary::deserialize(in);
+        s.keys_[1] = KeyDictionary::deserialize(in);
+    }
     std::size_t n = s.groups_.size();
     int max_family = kind == 1 ? 4 : kMaxFamilies;
     for (std::uint32_t i = 0; i < n; i++) {
@@ -268,6 +302,17 @@ GroupSummary GroupSummary::deserialize(ByteReader &in) {
         if (s.bucket_[1][i] != kNoBucket && s.bucket_[1][i] >= s.bucket_[0][i])
             fail(ErrorKind::Corrupted, "corrupted summary: buckets out of order");
     }
+    if (s.finished_) {
+        for (int w = 0; w < 2; w++) {
+            s.distinct_[w] = in.get_vector<std::int64_t, StateAllocator<std::int64_t>>(n);
+            if (s.distinct_[w].size() != n)
+                fail(ErrorKind::Corrupted, "corrupted summary: array sizes");
+            for (std::size_t i = 0; i < n; i++)
+                if (s.distinct_[w][i] < 0 || s.distinct_[w][i] > s.lines_[i])
+                    fail(ErrorKind::Corrupted, "corrupted summary: distinct count out of range");
+        }
+        return s;
+    }
     for (int w = 0; w < 2; w++) s.distinct_[w].assign(n, 0);
     auto count = in.get<std::uint64_t>();
     if (count > in.remaining() / 8) fail(ErrorKind::Corrupted, "corrupted summary: truncated");
@@ -282,6 +327,98 @@ GroupSummary GroupSummary::deserialize(ByteReader &in) {
         s.distinct_[w][g]++;
     }
     return s;
+}
+
+namespace {
+
+// The keys of a serialized dictionary, checked, to f(tag, data, size) in order.
+template <typename F> void each_serialized_key(ByteReader &in, F &&f) {
+    auto arena = in.get_vector<char, StateAllocator<char>>();
+    auto ends =
+        in.get_vector<std::uint64_t, StateAllocator<std::uint64_t>>(KeyDictionary::kMaxKeys);
+    std::uint64_t start = 0;
+    for (std::uint64_t end : ends) {
+        if (end < start + 2 || end > arena.size())
+            fail(ErrorKind::Corrupted, "corrupted summary: key offsets out of order");
+        std::uint16_t tag;
+        std::memcpy(&tag, arena.data() + start, 2);
+        f(tag, arena.data() + start + 2, static_cast<std::size_t>(end - start - 2));
+        start = end;
+    }
+    if (start != arena.size()) fail(ErrorKind::Corrupted, "corrupted summary: stray key bytes");
+}
+
+} // namespace
+
+void GroupSummary::merge_serialized(ByteReader &in) {
+    require_open();
+    auto kind = in.get<std::uint8_t>();
+    auto period = in.get<std::uint8_t>();
+    auto finished = in.get<std::uint8_t>();
+    if (finished == 1)
+        fail(ErrorKind::InvalidParameter, "a finished group summary cannot be merged or added to");
+    if (kind != static_cast<std::uint8_t>(kind_) || period != static_cast<std::uint8_t>(period_) ||
+        finished > 1)
+        fail(ErrorKind::Corrupted, "corrupted summary: another kind of summary");
+    auto lo = in.get<std::int32_t>();
+    auto hi = in.get<std::int32_t>();
+    if (!(lo <= hi || (lo == INT32_MAX && hi == INT32_MIN)))
+        fail(ErrorKind::Corrupted, "corrupted summary: day range");
+    if (lo < lo_) lo_ = lo;
+    if (hi > hi_) hi_ = hi;
+    int max_family = kind == 1 ? 4 : kMaxFamilies;
+    StateVector<std::uint32_t> gmap;
+    each_serialized_key(in, [&](std::uint16_t tag, const char *data, std::size_t size) {
+        int family = tag >> 1;
+        if (family < 1 || family > max_family || (kind == 1 && ((tag & 1) || size != 4)))
+            fail(ErrorKind::Corrupted, "corrupted summary: group out of range");
+        if ((gmap.size() & 0xffff) == 0xffff) check_interrupts();
+        gmap.push_back(group_id(family, KeyRef{data, size, (tag & 1) != 0}));
+    });
+    StateVector<std::uint32_t> kmap[2];
+    for (int w = 0; w < 2; w++)
+        each_serialized_key(in, [&](std::uint16_t tag, const char *data, std::size_t size) {
+            if (tag != 0) fail(ErrorKind::Corrupted, "corrupted summary: key tag");
+            kmap[w].push_back(keys_[w].intern(0, data, size));
+        });
+    std::size_t n = gmap.size();
+    auto revenue = in.get_vector<double, StateAllocator<double>>(n);
+    auto quantity = in.get_vector<double, StateAllocator<double>>(n);
+    auto lines = in.get_vector<std::int64_t, StateAllocator<std::int64_t>>(n);
+    StateVector<std::int64_t> bucket[2];
+    StateVector<double> bucket_revenue[2];
+    for (int w = 0; w < 2; w++) {
+        bucket[w] = in.get_vector<std::int64_t, StateAllocator<std::int64_t>>(n);
+        bucket_revenue[w] = in.get_vector<double, StateAllocator<double>>(n);
+    }
+    bool sizes = revenue.size() == n && quantity.size() == n && lines.size() == n;
+    for (int w = 0; w < 2; w++)
+        sizes = sizes && bucket[w].size() == n && bucket_revenue[w].size() == n;
+    if (!sizes) fail(ErrorKind::Corrupted, "corrupted summary: array sizes");
+    for (std::size_t i = 0; i < n; i++) {
+        if (lines[i] < 0) fail(ErrorKind::Corrupted, "corrupted summary: negative count");
+        if (bucket[1][i] != kNoBucket && bucket[1][i] >= bucket[0][i])
+            fail(ErrorKind::Corrupted, "corrupted summary: buckets out of order");
+        std::uint32_t g = gmap[i];
+        revenue_[g] += revenue[i];
+        quantity_[g] += quantity[i];
+        lines_[g] += lines[i];
+        add_bucket(g, bucket[1][i], bucket_revenue[1][i]);
+        add_bucket(g, bucket[0][i], bucket_revenue[0][i]);
+    }
+    auto count = in.get<std::uint64_t>();
+    if (count > in.remaining() / 8) fail(ErrorKind::Corrupted, "corrupted summary: truncated");
+    pairs_.reserve(pairs_.size() + count);
+    for (std::uint64_t i = 0; i < count; i++) {
+        if ((i & 0xfffff) == 0xfffff) check_interrupts();
+        auto p = in.get<std::uint64_t>();
+        std::uint64_t g = p >> 32;
+        int w = static_cast<int>((p >> 31) & 1);
+        std::uint64_t k = p & 0x7fffffffu;
+        if (g >= n || k >= kmap[w].size())
+            fail(ErrorKind::Corrupted, "corrupted summary: distinct pairs");
+        count_pair(gmap[g], w, kmap[w][k]);
+    }
 }
 
 double GroupSummary::growth_of(std::uint32_t g) const {

@@ -50,7 +50,13 @@ public:
                       const KeyRef &customer, const KeyRef &order);
 
     void merge(const GroupSummary &other);
+    // merge(deserialize(in)) without building the other's dictionaries and sets (validated the
+    // same way; on a corrupted value this summary is left partly merged).
+    void merge_serialized(ByteReader &in);
     void serialize(ByteWriter &out) const;
+    // The finished form: groups and their figures, distinct counts instead of the keys and pairs
+    // (what a query reads; much smaller, cannot be merged or added to).
+    void serialize_finished(ByteWriter &out) const;
     static GroupSummary deserialize(ByteReader &in);
 
     GroupKind kind() const noexcept { return kind_; }
@@ -60,15 +66,20 @@ public:
 private:
     std::uint32_t group_id(int family, const KeyRef &key);
     std::uint32_t key_id(int which, const KeyRef &key);
-    void add_line(std::uint32_t g, double amount, double quantity, std::int64_t bucket, bool has_day);
+    void add_line(std::uint32_t g, double amount, double quantity, std::int64_t bucket,
+                  bool has_day);
     void count_pair(std::uint32_t g, int which, std::uint32_t key);
     void count_line_pair(int family, std::uint32_t g, int which, std::uint32_t key);
     void add_bucket(std::uint32_t g, std::int64_t bucket, double revenue);
     void reset_memo() noexcept;
     double growth_of(std::uint32_t g) const;
 
+    void write(ByteWriter &out, bool finished) const;
+    void require_open() const;
+
     GroupKind kind_;
     GrowthPeriod period_;
+    bool finished_ = false;
     std::int32_t lo_ = INT32_MAX, hi_ = INT32_MIN; // days seen
     KeyDictionary groups_;                         // tag: family << 1 | null
     KeyDictionary keys_[2];                        // customers, orders; tag 0

@@ -37,7 +37,8 @@ public:
         std::uint64_t start = (id == 0 ? 0 : ends_[id - 1]) + 2;
         return std::string_view(arena_.data() + start, ends_[id] - start);
     }
-    bool equals(std::uint32_t id, std::uint16_t t, const char *data, std::size_t size) const noexcept {
+    bool equals(std::uint32_t id, std::uint16_t t, const char *data,
+                std::size_t size) const noexcept {
         std::uint64_t start = id == 0 ? 0 : ends_[id - 1];
         if (ends_[id] - start != size + 2) return false;
         std::uint16_t own;
