@@ -90,7 +90,7 @@ KeyDictionary KeyDictionary::deserialize(ByteReader &in) {
 
 void KeySet::reserve(std::size_t n) {
     std::size_t capacity = slots_.empty() ? 256 : slots_.size();
-    while (n * 10 > capacity * 7) capacity *= 2;
+    while (n * 5 > capacity * 4) capacity *= 2; // at most 80% full
     if (capacity > slots_.size()) rehash(capacity);
 }
 
@@ -108,7 +108,7 @@ void KeySet::rehash(std::size_t capacity) {
 }
 
 bool KeySet::insert(std::uint64_t key) {
-    if ((size_ + 1) * 10 > slots_.size() * 7) rehash(slots_.empty() ? 256 : slots_.size() * 2);
+    if ((size_ + 1) * 5 > slots_.size() * 4) rehash(slots_.empty() ? 256 : slots_.size() * 2);
     std::size_t mask = slots_.size() - 1;
     for (std::size_t i = mix64(key) & mask;; i = (i + 1) & mask) {
         if (slots_[i] == key) return false;
