@@ -26,6 +26,8 @@ CREATE FUNCTION dm_sales_summary_add(group_summary, date, int, float8, float8, t
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION group_summary_finish(group_summary) RETURNS group_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION group_summary_finish(group_summary) IS
+    'final function of dm_breakdown_summary and dm_sales_summary: the finished summary (groups with their distinct counts, no keys nor pairs)';
 -- Integer keys as they are (no text made per line).
 CREATE FUNCTION dm_breakdown_summary_add(group_summary, text[], float8, bigint, date, text) RETURNS group_summary
     AS 'MODULE_PATHNAME', 'dm_breakdown_summary_add_ids' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
