@@ -35,12 +35,12 @@ DECLARE
 BEGIN
     IF t IN ('timestamp'::regtype, 'timestamptz'::regtype) THEN
         day_sql := format('%s::date', c);
-        hour_sql := format('extract(hour FROM %s)::int', c);
+        hour_sql := format('date_part(''hour'', %s)::int', c);
     ELSIF t = 'date'::regtype THEN
         day_sql := c;
     ELSIF t IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype) THEN
         day_sql := format('(%s)::timestamp::date', c);
-        hour_sql := format('extract(hour FROM (%s)::timestamp)::int', c);
+        hour_sql := format('date_part(''hour'', (%s)::timestamp)::int', c);
     ELSE  -- an integer yyyymmdd key
         day_sql := format('make_date((%1$s::int8 / 10000)::int, (%1$s::int8 / 100 %% 100)::int, (%1$s::int8 %% 100)::int)', c);
     END IF;
@@ -54,8 +54,10 @@ $$;
 COMMENT ON FUNCTION dm_time_expressions(regclass, text, text, text) IS
     'SQL expressions of the day and hour of a time column (date, timestamp[tz], integer or text yyyymmdd key; hour from hour_column when given), columns qualified by alias when given';
 
--- The one read of the fact table shared by the trends functions: a query of rows (day, hour,
--- order_key, customer_key, revenue, lines, quantity) grouped at that grain. Checks every column.
+-- The one read of the fact table shared by the trends functions: one dm_sales_summary of the
+-- lines, as rows (grain, period_start, isodow, hour, revenue, lines, orders, customers, quantity)
+-- per day, week and month (period_start) and per weekday x hour cell (grain 'cell', with_hour
+-- only); orders, customers and quantity NULL without their column. Checks every column.
 CREATE FUNCTION dm_sales_base_sql(rel regclass, time_column text, amount_column text,
                                   order_column text DEFAULT NULL, customer_column text DEFAULT NULL,
                                   quantity_column text DEFAULT NULL, hour_column text DEFAULT NULL,
@@ -66,17 +68,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     e record := @extschema@.dm_time_expressions(rel, time_column, hour_column);
+    ints boolean := true;  -- integer keys go to the aggregate as bigint, others as text
+    key_type text;
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'no fact table given' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM @extschema@.dm_explore_column(rel, amount_column, 'amount', 'numeric');
     IF order_column IS NOT NULL THEN
-        PERFORM @extschema@.dm_explore_column(rel, order_column, 'order key');
+        ints := @extschema@.dm_explore_column(rel, order_column, 'order key') IN ('smallint', 'integer', 'bigint');
     END IF;
     IF customer_column IS NOT NULL THEN
-        PERFORM @extschema@.dm_explore_column(rel, customer_column, 'customer key');
+        ints := ints AND @extschema@.dm_explore_column(rel, customer_column, 'customer key')
+                         IN ('smallint', 'integer', 'bigint');
     END IF;
+    key_type := CASE WHEN ints THEN 'bigint' ELSE 'text' END;
     IF quantity_column IS NOT NULL THEN
         PERFORM @extschema@.dm_explore_column(rel, quantity_column, 'quantity', 'numeric');
     END IF;
@@ -86,19 +92,58 @@ BEGIN
                   HINT = 'Use a timestamp column, or give hour_column (an integer hour 0..23).';
     END IF;
     RETURN format(
-        'SELECT %s AS day, %s AS hour, %s AS order_key, %s AS customer_key, '
-        'sum(%I)::float8 AS revenue, count(*) AS lines, %s AS quantity '
-        'FROM %s WHERE %I IS NOT NULL GROUP BY 1, 2, 3, 4',
+        'SELECT CASE r.family WHEN 1 THEN ''day'' WHEN 2 THEN ''week'' WHEN 3 THEN ''month'' ELSE ''cell'' END AS grain, '
+        'CASE WHEN r.family < 4 THEN r.key::date END AS period_start, '
+        'CASE WHEN r.family = 4 THEN r.key::int / 100 END AS isodow, '
+        'CASE WHEN r.family = 4 THEN r.key::int %% 100 END AS hour, '
+        'r.revenue, r.lines, %s AS orders, %s AS customers, %s AS quantity '
+        'FROM (SELECT @extschema@.dm_sales_summary(%s, %s, %I::float8, %s, %s, %s) AS s '
+        'FROM %s WHERE %I IS NOT NULL) a, LATERAL @extschema@.dm_group_rows(a.s) r',
+        CASE WHEN order_column IS NULL THEN 'NULL::bigint' ELSE 'r.orders' END,
+        CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'r.customers' END,
+        CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE 'r.quantity' END,
         e.day_sql, CASE WHEN with_hour THEN e.hour_sql ELSE 'NULL::int' END,
-        CASE WHEN order_column IS NULL THEN 'NULL::int' ELSE format('%I', order_column) END,
-        CASE WHEN customer_column IS NULL THEN 'NULL::int' ELSE format('%I', customer_column) END,
         amount_column,
-        CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE format('sum(%I)::float8', quantity_column) END,
+        CASE WHEN quantity_column IS NULL THEN 'NULL::float8' ELSE format('%I::float8', quantity_column) END,
+        CASE WHEN customer_column IS NULL THEN 'NULL::' || key_type ELSE format('%I::%s', customer_column, key_type) END,
+        CASE WHEN order_column IS NULL THEN 'NULL::' || key_type ELSE format('%I::%s', order_column, key_type) END,
         rel, time_column);
 END
 $$;
 COMMENT ON FUNCTION dm_sales_base_sql(regclass, text, text, text, text, text, text, boolean) IS
-    'the grouped query (day, hour, order_key, customer_key, revenue, lines, quantity) that the trends functions read the fact table with; checks every column';
+    'the one-pass query (grain, period_start, isodow, hour, revenue, lines, orders, customers, quantity per day, week, month and weekday x hour cell) that the trends functions read the fact table with; checks every column';
+
+-- The rows of dm_sales_base_sql, run by RETURN QUERY so that the one pass can use parallel
+-- workers (a dynamic EXECUTE ... INTO cannot), and dm_sales_base_call, the query of a call.
+CREATE FUNCTION dm_sales_base(rel regclass, time_column text, amount_column text, order_column text DEFAULT NULL,
+                              customer_column text DEFAULT NULL, quantity_column text DEFAULT NULL,
+                              hour_column text DEFAULT NULL, with_hour boolean DEFAULT false)
+RETURNS TABLE (grain text, period_start date, isodow int, hour int, revenue float8, lines bigint, orders bigint,
+               customers bigint, quantity float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column,
+                                                       quantity_column, hour_column, with_hour);
+END
+$$;
+COMMENT ON FUNCTION dm_sales_base(regclass, text, text, text, text, text, text, boolean) IS
+    'the rows of dm_sales_base_sql (one pass over the fact table, parallel workers allowed)';
+
+CREATE FUNCTION dm_sales_base_call(rel regclass, time_column text, amount_column text, order_column text DEFAULT NULL,
+                                   customer_column text DEFAULT NULL, quantity_column text DEFAULT NULL,
+                                   hour_column text DEFAULT NULL, with_hour boolean DEFAULT false)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('SELECT * FROM @extschema@.dm_sales_base(%L::regclass, %L, %L, %L, %L, %L, %L, %L)', rel::oid,
+                  time_column, amount_column, order_column, customer_column, quantity_column, hour_column, with_hour)
+$$;
+COMMENT ON FUNCTION dm_sales_base_call(regclass, text, text, text, text, text, text, boolean) IS
+    'the query text of a dm_sales_base call (what the trends functions read as base)';
 
 -- Per grain: the season used for its trend (period, and a season position of a period start).
 CREATE FUNCTION dm_grain_season(grain text, period_start date, OUT period int, OUT season_position int)
@@ -120,7 +165,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT format($q$
-    WITH bounds AS (SELECT min(day) AS lo, max(day) AS hi FROM base),
+    WITH bounds AS (SELECT min(period_start) AS lo, max(period_start) AS hi FROM base WHERE grain = 'day'),
     periods AS (
         SELECT g AS grain, p::date AS period_start,
                (least(b.hi, (p + ('1 ' || g)::interval)::date - 1) - greatest(b.lo, p::date) + 1)::int AS days
@@ -128,12 +173,11 @@ SELECT format($q$
              generate_series(date_trunc(g, b.lo::timestamp), b.hi::timestamp, ('1 ' || g)::interval) AS p
         WHERE b.lo IS NOT NULL
     ), agg AS (
-        SELECT g AS grain, date_trunc(g, b.day::timestamp)::date AS period_start, sum(b.revenue) AS revenue,
-               sum(b.lines)::bigint AS lines, %1$s AS orders, %2$s AS customers, %3$s AS quantity
-        FROM base b, unnest($1::text[]) AS g GROUP BY 1, 2
+        SELECT b.grain, b.period_start, b.revenue, b.lines, b.orders, b.customers, b.quantity
+        FROM base b WHERE b.grain = ANY ($1::text[])
     ), filled AS (
         SELECT p.grain, p.period_start, p.days, COALESCE(a.revenue, 0) AS revenue, COALESCE(a.lines, 0) AS lines,
-               %4$s AS orders, %5$s AS customers, %6$s AS quantity,
+               %1$s AS orders, %2$s AS customers, %3$s AS quantity,
                row_number() OVER (PARTITION BY p.grain ORDER BY p.period_start) AS i
         FROM periods p LEFT JOIN agg a USING (grain, period_start)
     ), fits AS (
@@ -151,9 +195,6 @@ SELECT format($q$
                                                              ELSE f.period_start - 364 END
     WINDOW w AS (PARTITION BY f.grain ORDER BY f.period_start)
     $q$,
-    CASE WHEN has_orders THEN 'count(DISTINCT b.order_key)' ELSE 'NULL::bigint' END,
-    CASE WHEN has_customers THEN 'count(DISTINCT b.customer_key)' ELSE 'NULL::bigint' END,
-    CASE WHEN has_quantity THEN 'sum(b.quantity)' ELSE 'NULL::float8' END,
     CASE WHEN has_orders THEN 'COALESCE(a.orders, 0)' ELSE 'NULL::bigint' END,
     CASE WHEN has_customers THEN 'COALESCE(a.customers, 0)' ELSE 'NULL::bigint' END,
     CASE WHEN has_quantity THEN 'COALESCE(a.quantity, 0)' ELSE 'NULL::float8' END)
@@ -189,7 +230,7 @@ SET jit = off  -- the grouped query looks expensive to the planner; compiling it
 AS $$
 DECLARE
     grains text[] := @extschema@.dm_trend_grains(grain);
-    base text := @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column,
+    base text := @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, customer_column,
                                                quantity_column);
 BEGIN
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT * FROM (%s) s ORDER BY 1, 2', base,
@@ -225,15 +266,15 @@ BEGIN
         END IF;
     END LOOP;
     RETURN format($q$
-    WITH bounds AS (SELECT min(day) AS lo, max(day) AS hi FROM base),
+    WITH bounds AS (SELECT min(period_start) AS lo, max(period_start) AS hi FROM base WHERE grain = 'day'),
     daily AS (
-        SELECT b.day, sum(b.revenue) AS revenue, sum(b.lines)::float8 AS lines, %1$s AS orders,
-               %2$s AS customers, %3$s AS quantity
-        FROM base b GROUP BY 1
+        SELECT b.period_start AS day, b.revenue, b.lines::float8 AS lines, b.orders::float8 AS orders,
+               b.customers::float8 AS customers, b.quantity
+        FROM base b WHERE b.grain = 'day'
     ), values_ AS (
         SELECT m.measure, d::date AS day, COALESCE(v.value, 0) AS value
         FROM bounds b, generate_series(b.lo::timestamp, b.hi::timestamp, interval '1 day') AS d
-             CROSS JOIN unnest(%4$L::text[]) AS m(measure)
+             CROSS JOIN unnest(%1$L::text[]) AS m(measure)
              LEFT JOIN (SELECT x.day, u.measure, u.value FROM daily x,
                         LATERAL (VALUES ('revenue', x.revenue), ('lines', x.lines), ('orders', x.orders),
                                         ('customers', x.customers), ('quantity', x.quantity)) AS u(measure, value)) v
@@ -261,11 +302,7 @@ BEGIN
            (m.fit).seasonal_index[k], (m.fit).strength,
            (SELECT count(*) FROM monthly_level l WHERE l.measure = m.measure AND extract(month FROM l.month) = k)::int
     FROM monthly m, generate_series(1, 12) AS k
-    $q$,
-    CASE WHEN has_orders THEN 'count(DISTINCT b.order_key)::float8' ELSE 'NULL::float8' END,
-    CASE WHEN has_customers THEN 'count(DISTINCT b.customer_key)::float8' ELSE 'NULL::float8' END,
-    CASE WHEN has_quantity THEN 'sum(b.quantity)' ELSE 'NULL::float8' END,
-    measures);
+    $q$, measures);
 END
 $$;
 COMMENT ON FUNCTION dm_seasonality_sql(text[], boolean, boolean, boolean) IS
@@ -289,7 +326,7 @@ BEGIN
         RAISE EXCEPTION 'no measure given' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT cycle, position, label, seasonal_index, strength, observations FROM (%s) s ORDER BY 1 DESC, 2',
-        @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column, quantity_column),
+        @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, customer_column, quantity_column),
         query);
 END
 $$;
@@ -303,9 +340,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 SELECT format($q$
     WITH cells AS (
-        SELECT extract(isodow FROM b.day)::int AS isodow, b.hour, sum(b.revenue) AS revenue,
-               sum(b.lines)::bigint AS lines, %s AS orders
-        FROM base b WHERE b.hour IS NOT NULL GROUP BY 1, 2
+        SELECT b.isodow, b.hour, b.revenue, b.lines, b.orders FROM base b WHERE b.grain = 'cell'
     )
     SELECT d AS isodow, trim(to_char(date '2024-01-07' + d, 'Day')) AS day_name, h AS hour,
            COALESCE(c.revenue, 0) AS revenue, COALESCE(c.lines, 0) AS lines, %s AS orders,
@@ -314,7 +349,6 @@ SELECT format($q$
          LEFT JOIN cells c ON c.isodow = d AND c.hour = h
     WHERE EXISTS (SELECT 1 FROM cells)
     $q$,
-    CASE WHEN has_orders THEN 'count(DISTINCT b.order_key)' ELSE 'NULL::bigint' END,
     CASE WHEN has_orders THEN 'COALESCE(c.orders, 0)' ELSE 'NULL::bigint' END)
 $$;
 COMMENT ON FUNCTION dm_heatmap_sql(boolean) IS
@@ -331,7 +365,7 @@ SET jit = off  -- the grouped query looks expensive to the planner; compiling it
 AS $$
 BEGIN
     RETURN QUERY EXECUTE format('WITH base AS MATERIALIZED (%s) SELECT * FROM (%s) s ORDER BY 1, 3',
-        @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, NULL, NULL, hour_column, true),
+        @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, NULL, NULL, hour_column, true),
         @extschema@.dm_heatmap_sql(order_column IS NOT NULL));
 END
 $$;
@@ -366,8 +400,8 @@ BEGIN
                                      FROM seasonality z), '[]'),
             'heatmap', COALESCE((SELECT jsonb_agg(to_jsonb(h) ORDER BY h.isodow, h.hour) FROM heatmap h), '[]'))
         $q$,
-        @extschema@.dm_sales_base_sql(rel, time_column, amount_column, order_column, customer_column,
-                                      quantity_column, hour_column, has_hour),
+        @extschema@.dm_sales_base_call(rel, time_column, amount_column, order_column, customer_column,
+                                       quantity_column, hour_column, has_hour),
         @extschema@.dm_sales_series_sql(order_column IS NOT NULL, customer_column IS NOT NULL, quantity_column IS NOT NULL),
         @extschema@.dm_seasonality_sql(measures, order_column IS NOT NULL, customer_column IS NOT NULL,
                                        quantity_column IS NOT NULL),

@@ -97,7 +97,9 @@ $$;
 COMMENT ON FUNCTION dm_breakdown_spec(regclass, jsonb, int) IS
     'checks one breakdown of dm_breakdowns ({column} or {column, table, key, attribute, name}) and returns its value expression, join, dimension and attribute names';
 
--- Every breakdown in one scan of the fact table (dimensions joined in the same scan).
+-- Every breakdown in one scan of the fact table (dimensions joined in the same scan): one
+-- dm_breakdown_summary over the lines (every breakdown's value of a line in one array), whose
+-- groups are ranked here.
 CREATE FUNCTION dm_breakdowns(rel regclass, amount_column text, breakdowns jsonb, time_column text DEFAULT NULL,
                               customer_column text DEFAULT NULL, growth_period text DEFAULT 'month')
 RETURNS TABLE (dimension text, attribute text, value text, revenue float8, lines bigint, customers bigint,
@@ -105,21 +107,16 @@ RETURNS TABLE (dimension text, attribute text, value text, revenue float8, lines
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 SET jit = off  -- compiling the wide query costs more than it saves
-SET hash_mem_multiplier = 16  -- hash every grouping set in the one scan (spills to disk past it)
 AS $$
 DECLARE
     s record;
     n int;
     values_sql text := '';
-    sep text;
     query text;
-    value_list text := '';
-    text_list text := '';
-    sets text := '';
-    kinds text := '';
     joins text := '';
     names text := '';
     day_sql text := 'NULL::date';
+    customer_type text := 'bigint';
 BEGIN
     IF rel IS NULL THEN
         RAISE EXCEPTION 'no fact table given' USING ERRCODE = 'invalid_parameter_value';
@@ -134,8 +131,9 @@ BEGIN
         RAISE EXCEPTION 'unknown growth_period "%"', growth_period
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''month'', ''quarter'' or ''year''.';
     END IF;
-    IF customer_column IS NOT NULL THEN
-        PERFORM @extschema@.dm_explore_column(rel, customer_column, 'customer key');
+    IF customer_column IS NOT NULL
+       AND @extschema@.dm_explore_column(rel, customer_column, 'customer key') NOT IN ('smallint', 'integer', 'bigint') THEN
+        customer_type := 'text';  -- integer keys go to the aggregate as bigint, others as text
     END IF;
     IF time_column IS NOT NULL THEN
         day_sql := (@extschema@.dm_time_expressions(rel, time_column, NULL, 'f')).day_sql;
@@ -146,48 +144,17 @@ BEGIN
     END IF;
     FOR i IN 1 .. n LOOP
         s := @extschema@.dm_breakdown_spec(rel, breakdowns -> (i - 1), i);
-        sep := CASE WHEN i > 1 THEN ', ' ELSE '' END;
-        values_sql := values_sql || format(', %s AS v%s', s.value_sql, i);
-        value_list := value_list || format('%sv%s', sep, i);
-        text_list := text_list || format(' WHEN %s THEN g.v%1$s::text', i);
+        values_sql := values_sql || format('%s(%s)::text', CASE WHEN i > 1 THEN ', ' ELSE '' END, s.value_sql);
         joins := joins || s.join_sql;
-        -- Per value x customer (totals, distinct customers) and per value x period (growth); their
-        -- GROUPING(v1..vn, customer, bucket) bits: 1 for each argument not grouped.
-        sets := sets || format('%s(v%s, customer), (v%2$s, bucket)', sep, i);
-        kinds := kinds || format('%s(%s, %s, ''customer''), (%2$s, %4$s, ''bucket'')', sep, i,
-                                 (1 << (n + 2)) - 1 - (1 << (n + 2 - i)) - 2, (1 << (n + 2)) - 1 - (1 << (n + 2 - i)) - 1);
-        names := names || format('%s(%s, %L, %L)', sep, i, s.dimension, s.attribute);
+        names := names || format('%s(%s, %L, %L)', CASE WHEN i > 1 THEN ', ' ELSE '' END, i, s.dimension, s.attribute);
     END LOOP;
-    -- One read of the fact table (joined to the dimensions), hashed into every grouping set at once.
+    -- One read of the fact table (joined to the dimensions) into one summary of every breakdown.
     query := format($q$
-        WITH g AS (
-            SELECT GROUPING(%7$s, customer, bucket) AS gid, %7$s, customer, bucket,
-                   COALESCE(sum(amount), 0) AS revenue, count(*) AS lines, min(day) AS lo, max(day) AS hi
-            FROM (SELECT f.%2$I::float8 AS amount, %3$s AS customer, %4$s AS day,
-                         date_trunc($1, (%4$s)::timestamp)::date AS bucket %5$s
-                  FROM %1$s f %6$s) s
-            GROUP BY GROUPING SETS (%8$s)
-        ), parts AS (  -- NULL values (unmatched keys) stay one group: GROUP BY, not a join, pairs the parts
-            SELECT kind.k, CASE kind.k %12$s END AS value, g.customer,
-                   CASE WHEN kind.kind = 'bucket' THEN g.bucket END AS bucket, g.revenue,
-                   CASE WHEN kind.kind = 'customer' THEN g.lines END AS lines, g.lo, g.hi
-            FROM g JOIN (VALUES %9$s) AS kind(k, gid, kind) ON kind.gid = g.gid
-        ), range_ AS (
-            SELECT min(lo) AS lo, max(hi) AS hi, date_trunc($1, max(hi)::timestamp)::date AS last_start FROM parts
-        ), covered AS MATERIALIZED (  -- the last period of the data and the one before, and their days in the data
-            -- (materialized: one row, never recomputed for each row it is joined with)
-            SELECT r.last_start, (r.last_start - ('1 ' || $1)::interval)::date AS prev_start,
-                   r.hi - r.last_start + 1 AS days_last,
-                   r.last_start - greatest(r.lo, (r.last_start - ('1 ' || $1)::interval)::date) AS days_prev
-            FROM range_ r
-        ), totals AS (
-            SELECT p.k, p.value, COALESCE(sum(p.revenue) FILTER (WHERE p.lines IS NOT NULL), 0) AS revenue,
-                   sum(p.lines)::bigint AS lines, %10$s AS customers,
-                   CASE WHEN v.days_prev > 0
-                        THEN COALESCE(sum(p.revenue) FILTER (WHERE p.lines IS NULL AND p.bucket = v.last_start), 0) / v.days_last END AS rev_last,
-                   CASE WHEN v.days_prev > 0
-                        THEN sum(p.revenue) FILTER (WHERE p.lines IS NULL AND p.bucket = v.prev_start) / v.days_prev END AS rev_prev
-            FROM parts p CROSS JOIN covered v GROUP BY p.k, p.value, v.days_last, v.days_prev
+        WITH totals AS (
+            SELECT r.family AS k, r.key AS value, r.revenue, r.lines, %6$s AS customers, r.growth
+            FROM (SELECT @extschema@.dm_breakdown_summary(ARRAY[%5$s], f.%2$I::float8, (%3$s)::%9$s, %4$s, $1) AS s
+                  FROM %1$s f %7$s) a,
+                 LATERAL @extschema@.dm_group_rows(a.s) r
         ), ranked AS (
             SELECT t.*, row_number() OVER w AS r,
                    t.revenue / NULLIF(sum(t.revenue) OVER (PARTITION BY t.k), 0) AS share,
@@ -196,16 +163,16 @@ BEGIN
             WINDOW w AS (PARTITION BY t.k ORDER BY t.revenue DESC, t.value)
         )
         SELECT nm.dimension, nm.attribute, x.value, x.revenue, x.lines, x.customers, x.share, x.cum, x.r::int,
-               COALESCE(x.rev_last, 0) / NULLIF(x.rev_prev, 0) - 1,
+               x.growth,
                CASE WHEN x.cum - x.share < 0.80 THEN 'A' WHEN x.cum - x.share < 0.95 THEN 'B' ELSE 'C' END
-        FROM ranked x JOIN (VALUES %11$s) AS nm(k, dimension, attribute) ON nm.k = x.k
+        FROM ranked x JOIN (VALUES %8$s) AS nm(k, dimension, attribute) ON nm.k = x.k
         ORDER BY x.k, x.r
         $q$,
         rel, amount_column,
-        CASE WHEN customer_column IS NULL THEN 'NULL::int' ELSE format('f.%I', customer_column) END,
-        day_sql, values_sql, joins, value_list, sets, kinds,
-        CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'count(p.customer) FILTER (WHERE p.lines IS NOT NULL)' END,
-        names, text_list);
+        CASE WHEN customer_column IS NULL THEN 'NULL' ELSE format('f.%I', customer_column) END,
+        day_sql, values_sql,
+        CASE WHEN customer_column IS NULL THEN 'NULL::bigint' ELSE 'r.customers' END,
+        joins, names, customer_type);
     RAISE DEBUG 'dm_breakdowns: %', query;
     RETURN QUERY EXECUTE query USING growth_period;
 END

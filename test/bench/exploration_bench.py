@@ -5,8 +5,18 @@ One call of each function against a plain scan of the fact table in the same ses
 ratios say how many scans' worth each call costs. DMINE_BENCH_SCALE sets the demo's scale
 (default 1: about 1,000,000 sales lines); DMINE_BENCH_REPEAT the runs per measure (median,
 default 1).
+
+DMINE_BENCH_WAREHOUSE=1: instead, the generated warehouse of test/bench/warehouse_gen.py
+(DMINE_BENCH_LINES lines, default 2,000,000; 20,000 customers, 3,000 products) at PostgreSQL's
+default memory settings (work_mem 4MB, hash_mem_multiplier 2), dm_trends and dm_breakdowns as the
+pipeline calls them, each divided by the plain scan of the columns it reads. DMINE_BENCH_BEFORE
+names a schema holding an earlier version of the exploration functions (same names): they run in
+the same session and the table gives the speed-up.
 """
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from benchlib import PARALLEL_2, SERIAL, connect, execute, time_sql
 
@@ -43,7 +53,46 @@ CALLS = [
 ]
 
 
+WH = "bench_explore_wh"
+WH_CALLS = [
+    ("dm_trends: order, customer, quantity, hour (3 grains, seasonality, heatmap)",
+     ["sold_at", "amount", "order_id", "customer_id", "quantity"],
+     "SELECT {s}.dm_trends('{wh}.sales_lines', 'sold_at', 'amount', 'order_id', 'customer_id', 'quantity') IS NOT NULL"),
+    ("dm_breakdowns: product, depot, customer, family, region (joined), growth",
+     ["sold_at", "amount", "customer_id", "product_id", "depot_id"],
+     """SELECT count(*) FROM {s}.dm_breakdowns('{wh}.sales_lines', 'amount',
+         '[{{"column": "product_id"}}, {{"column": "depot_id"}}, {{"column": "customer_id"}},
+           {{"column": "product_id", "table": "{wh}.products", "attribute": "family"}},
+           {{"column": "customer_id", "table": "{wh}.customers", "attribute": "region"}}]',
+         'sold_at', 'customer_id')"""),
+]
+DEFAULTS = {"work_mem": "'4MB'", "hash_mem_multiplier": "2", "max_parallel_workers_per_gather": "2"}
+
+
+def warehouse_main():
+    import warehouse_gen
+    conn = connect()
+    lines = warehouse_gen.generate(conn, WH, int(os.environ.get("DMINE_BENCH_LINES", "2000000")))
+    before = os.environ.get("DMINE_BENCH_BEFORE")
+    for name, value in DEFAULTS.items():
+        execute(conn, f"SET {name} = {value}")
+    print(f"\nExploration on the generated warehouse ({lines:,} sales lines) at default memory settings, "
+          f"median of {REPEAT}")
+    print(f"{'call':74} {'time':>8} {'floor':>7} {'x floor':>8}" + (f" {'before':>8} {'x floor':>8} {'speed-up':>8}" if before else ""))
+    for label, columns, sql in WH_CALLS:
+        floor = time_sql(conn, f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {WH}.sales_lines", 3)
+        t = time_sql(conn, sql.format(s="dmine", wh=WH), REPEAT)
+        row = f"{label:74} {t:7.2f}s {floor:6.2f}s {t / floor:7.1f}x"
+        if before:
+            b = time_sql(conn, sql.format(s=before, wh=WH), REPEAT)
+            row += f" {b:7.2f}s {b / floor:7.1f}x {b / t:7.1f}x"
+        print(row)
+    execute(conn, f"DROP SCHEMA {WH} CASCADE")
+
+
 def main():
+    if os.environ.get("DMINE_BENCH_WAREHOUSE"):
+        return warehouse_main()
     conn = connect()
     lines = execute(conn, f"SELECT row_count FROM dmine.create_demo_warehouse('{SCHEMA}', scale => {SCALE}) "
                           "WHERE table_name LIKE '%.sales_lines'")[0][0]
