@@ -149,6 +149,7 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the work is in dm_profile_summary; compiling its scan only adds time
 AS $$
 DECLARE
     source text;

@@ -7,7 +7,9 @@ one run:
             results written to the result tables.
   baseline  the same steps the way the seed's run_mining.py did them: read the fact table with
             psycopg2 into pandas, profile, features, scikit-learn KMeans (k = 2..8, silhouette),
-            IsolationForest (same trees, sample size, contamination), RFM; results written back.
+            Isolation Forest (same trees, sample size, contamination) on per-line context features
+            comparable to the pipeline's (unit price vs the product's lines, quantity vs the product's
+            and the customer's, amount vs the customer's, hour vs the depot's), RFM; results written back.
 
 Goals: at least 10x faster, at most a tenth of the memory, equal or better quality: silhouette of
 the chosen k (both computed by scikit-learn on the same standardised feature matrix) and the AUC
@@ -173,6 +175,38 @@ def quintile(values, ascending=True):
     return (1 + (5 * worse.astype(np.int64)) // len(values)).astype(int)
 
 
+def log_surprise(df, value, group, high=False, min_spread=0.05, min_rows=20):
+    """Surprise of ln(value) against its group's median and mean absolute deviation (vectorised)."""
+    t = np.log(df[value].where(df[value] > 0))
+    overall_c = t.median()
+    overall_b = max((t - overall_c).abs().mean(), min_spread)
+    g = t.groupby(df[group])
+    c = g.transform("median")
+    b = (t - c).abs().groupby(df[group]).transform("mean").clip(lower=min_spread)
+    small = g.transform("size") < min_rows
+    c = c.where(~small, overall_c)
+    b = b.where(~small, overall_b)
+    d = (t - c) / b
+    return (d.clip(lower=0) + np.log(2)) if high else d.abs()
+
+
+def context_features(df):
+    """The context surprises of every line (price, quantity, amount, time), NaN as 0."""
+    hour = df["sold_at"].dt.hour
+    per_hour = df.groupby([df["depot_id"], hour]).size().rename("n").reset_index()
+    per_hour["share"] = per_hour.groupby("depot_id")["n"].transform(
+        lambda n: n.rank(method="max") / len(n))  # 24 values per depot: cheap
+    share = df[["depot_id"]].assign(sold_hour=hour).merge(
+        per_hour.rename(columns={"sold_at": "sold_hour"}), on=["depot_id", "sold_hour"], how="left")["share"]
+    out = pd.DataFrame({
+        "price": log_surprise(df, "unit_price", "product_id"),
+        "quantity": np.maximum(log_surprise(df, "quantity", "product_id", True, 0.3),
+                               log_surprise(df, "quantity", "customer_id", True, 0.3)),
+        "amount": log_surprise(df, "amount", "customer_id", True),
+        "time": -np.log(share.values)}, index=df.index)
+    return out.fillna(0.0)
+
+
 def run_baseline(conn):
     start = time.perf_counter()
     with conn.cursor() as cur:
@@ -230,14 +264,18 @@ def run_baseline(conn):
     cluster_profiles["size"] = feats.groupby("cluster").size()
     marks.append(("clustering", time.perf_counter()))
 
-    # Isolation Forest on every line; the type from the most deviant feature.
+    # Anomalies in context, as the pipeline's step: per line the surprise of its unit price among
+    # its product's lines, of its quantity among its product's and its customer's lines, of its
+    # amount among its customer's lines (log scale, median and mean absolute deviation, groups of
+    # fewer than 20 lines fall back to all lines), of its hour among its depot's lines (share of
+    # lines at hours at most as frequent); then the Isolation Forest on these context features,
+    # the type from the largest surprise.
+    ctx = context_features(df)
     forest = IsolationForest(n_estimators=N_TREES, max_samples=SAMPLE_SIZE, contamination=CONTAMINATION,
-                             random_state=SEED).fit(lines.values)
-    scores = -forest.score_samples(lines.values)
-    flagged = np.flatnonzero(forest.predict(lines.values) == -1)
-    med, iqr = lines.median(), (lines.quantile(0.75) - lines.quantile(0.25)).replace(0, 1)
-    deviation = ((lines.iloc[flagged] - med).abs() / iqr)
-    kinds = deviation.idxmax(axis=1)
+                             random_state=SEED).fit(ctx.values)
+    scores = -forest.score_samples(ctx.values)
+    flagged = np.flatnonzero(forest.predict(ctx.values) == -1)
+    kinds = ctx.iloc[flagged].idxmax(axis=1)
     marks.append(("anomalies", time.perf_counter()))
 
     # RFM.

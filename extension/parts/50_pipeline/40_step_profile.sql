@@ -67,14 +67,14 @@ BEGIN
     -- parallel): a line is an orphan of a dimension when its key is set and found in no row.
     EXECUTE format($q$
         SELECT jsonb_build_object(%1$s)
-        FROM %2$s AS f %3$s
+        FROM %2$s %3$s
         $q$,
         (SELECT string_agg(format('%L, count(*) FILTER (WHERE f.%I IS NOT NULL AND k%s.key IS NULL)',
                                   d->>'column', d->>'column', i), ', ')
          FROM jsonb_array_elements(dims) WITH ORDINALITY AS x(d, i)),
-        CASE WHEN pct < 100 THEN format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)', m->>'fact_table', pct,
+        CASE WHEN pct < 100 THEN format('%s AS f TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)', m->>'fact_table', pct,
                                        ctx->'options'->>'seed')
-             ELSE m->>'fact_table' END,
+             ELSE (m->>'fact_table') || ' AS f' END,
         (SELECT string_agg(format('LEFT JOIN (SELECT DISTINCT %1$I%5$s AS key FROM %2$s) AS k%3$s ON k%3$s.key = f.%4$I%5$s',
                                   d->>'key', (d->>'table')::regclass, i, d->>'column',
                                   CASE WHEN @extschema@.dm_profile_same_key_type(m->>'fact_table', d) THEN '' ELSE '::text' END), ' ')
