@@ -57,8 +57,8 @@ TEST(ColumnProfile, ExactCountsAndTopValues) {
     for (std::uint64_t i = 0; i < 10000; i++) add(p, i % 50 == 0 ? 7 : i % 300);
     p.add_null();
     EXPECT_EQ(p.count(), 10000u);
-    EXPECT_EQ(p.distinct_exact(), 300);
-    EXPECT_NEAR(static_cast<double>(p.distinct_estimate()), 300.0, 10.0);
+    EXPECT_EQ(p.distinct_exact(), 294); // the multiples of 50 all read 7
+    EXPECT_NEAR(static_cast<double>(p.distinct_estimate()), 294.0, 10.0);
     auto top = p.values().top(2);
     ASSERT_GE(top.size(), 2u);
     EXPECT_EQ(top[0].first, "7");
