@@ -1,8 +1,8 @@
 -- Whole-row column profile in one pass (dm_profile's scan): per column the non-NULL count, a
 -- HyperLogLog distinct estimate, exact distinct counts and top values while the values are at
 -- most 12,288 (a bounded table, dropped past that), dm_stats of numbers (numeric decoded from
--- its digits) and the counts of values that read as dates. A real state type, so that the
--- aggregate splits across parallel workers and Citus workers.
+-- its digits) and the counts of values that read as dates. A real state type: the aggregate
+-- splits across parallel workers, and summaries can be stored and rolled up.
 CREATE TYPE profile_summary;
 CREATE FUNCTION profile_summary_in(cstring) RETURNS profile_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
