@@ -1,5 +1,5 @@
 -- dm_profile: one row per column of a table with counts, distinct estimate, statistics and
--- top values, from a single scan (plus one grouped scan per non-numeric column for its top values).
+-- top values, from a single scan (dm_profile_summary over the whole row, with min and max).
 -- Every column type is profiled: what a type cannot give (no float8 conversion, no hash, no
 -- ordering) is left NULL instead of failing.
 
@@ -36,6 +36,13 @@ $$;
 COMMENT ON FUNCTION dm_type_hashable(oid) IS
     'internal: whether values of the type can be hashed (dm_approx_distinct, hash grouping); others are handled as text';
 
+-- numeric -> float8 from the digits (no text round trip), never failing: beyond the float8 range
+-- ±Infinity, NaN gives NaN.
+CREATE FUNCTION dm_numeric_float8(x numeric) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_numeric_float8(numeric) IS
+    'internal: a numeric as float8 from its digits, without error (beyond the float8 range: ±Infinity)';
+
 -- An SQL expression converting expr (of type typ) to float8 without ever failing: numeric
 -- values beyond the float8 range become ±Infinity, money goes through numeric. NULL when the
 -- type is not a number with a float8 conversion.
@@ -49,11 +56,8 @@ AS $$
         WHEN 'int8'::regtype THEN format('(%s)::float8', expr)
         WHEN 'float4'::regtype THEN format('(%s)::float8', expr)
         WHEN 'float8'::regtype THEN format('(%s)::float8', expr)
-        WHEN 'money'::regtype THEN format('(%s)::numeric::float8', expr)
-        WHEN 'numeric'::regtype THEN format(
-            'CASE WHEN (%1$s)::numeric > -1.7976931348623157e308 AND (%1$s)::numeric < 1.7976931348623157e308 '
-            'THEN (%1$s)::float8 WHEN (%1$s)::numeric = ''NaN'' THEN ''NaN''::float8 '
-            'WHEN (%1$s)::numeric > 0 THEN ''Infinity''::float8 WHEN (%1$s)::numeric < 0 THEN ''-Infinity''::float8 END', expr)
+        WHEN 'money'::regtype THEN format('@extschema@.dm_numeric_float8((%s)::numeric)', expr)
+        WHEN 'numeric'::regtype THEN format('@extschema@.dm_numeric_float8(%s)', expr)
     END
 $$;
 COMMENT ON FUNCTION dm_float8_expression(oid, text) IS
@@ -145,13 +149,19 @@ RETURNS TABLE (
 )
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
+SET jit = off  -- the work is in dm_profile_summary; compiling its scan only adds time
 AS $$
 DECLARE
     source text;
     col record;
-    parts text[] := '{}';
-    chunks text[] := '{}';
+    args text[] := '{}';
+    spec text := '';
+    calls text[] := '{}';
+    results jsonb[];
+    ranges text[] := '{}';
     summary jsonb;
+    profiles jsonb := '[]';
+    bounds text[];
     item jsonb;
     total bigint;
     i int := 0;
@@ -174,55 +184,48 @@ BEGIN
         source := format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (42)', rel::text, sample_percent);
     END IF;
 
-    -- One aggregate expression per column, gathered in a single scan. Distinct values by the
-    -- type's hash, else by their text; statistics of numbers with a float8 conversion; min and
-    -- max of numbers, texts and dates/times; counts only for the rest.
+    -- One scan: dm_profile_summary over the whole row (90 columns per call), and min / max of
+    -- numbers, texts and dates/times. Distinct values by the type's hash ('v'), else by their
+    -- text ('t'); upper case: also count the texts that read as ISO dates and date-times.
     FOR col IN
-        SELECT a.attname, a.attnum, t.typcategory AS category,
-               @extschema@.dm_float8_expression(a.atttypid, quote_ident(a.attname)) AS number,
-               @extschema@.dm_type_hashable(a.atttypid) AS hashable, @extschema@.dm_base_type(a.atttypid) AS base
+        SELECT a.attname, t.typcategory AS category, @extschema@.dm_type_hashable(a.atttypid) AS hashable
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
     LOOP
         i := i + 1;
-        parts := parts || (format(
-            'jsonb_build_object(''n'', count(%1$I), ''nd'', @extschema@.dm_approx_distinct(%2$s), %3$s, %4$s)',
-            col.attname,
-            CASE WHEN col.category IN ('N', 'D', 'S', 'B') AND col.hashable
-                 THEN quote_ident(col.attname) ELSE quote_ident(col.attname) || '::text' END,
-            CASE WHEN col.number IS NOT NULL
-                 THEN format('''stats'', to_jsonb(@extschema@.dm_stats(%s))', col.number)
-                 ELSE '''stats'', NULL::jsonb' END,
-            CASE WHEN col.category IN ('N', 'D', 'S')
-                 THEN format('''min'', to_jsonb(min(%1$I)) #>> ''{}'', ''max'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)
-                 ELSE '''min'', NULL::text, ''max'', NULL::text' END)
-            -- Values that read as dates: yyyymmdd integers, ISO text dates and date-times.
-            || CASE WHEN col.base IN ('int4'::regtype, 'int8'::regtype)
-                    THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE %s IS NOT NULL))',
-                                @extschema@.dm_date_key_sql(quote_ident(col.attname)))
-                    WHEN col.category = 'S'
-                    THEN format(' || jsonb_build_object(''dk'', count(*) FILTER (WHERE %1$I::text ~ ''^\d{4}-?\d{2}-?\d{2}$''),'
-                                ' ''tk'', count(*) FILTER (WHERE %1$I::text ~ ''^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}''))', col.attname)
-                    ELSE '' END);
-        -- jsonb_build_array takes at most 100 arguments: build chunks of 50 columns.
-        IF cardinality(parts) = 50 THEN
-            chunks := chunks || format('jsonb_build_array(%s)', array_to_string(parts, ', '));
-            parts := '{}';
+        args := args || quote_ident(col.attname);
+        spec := spec || CASE WHEN col.category IN ('N', 'D', 'S', 'B') AND col.hashable
+                             THEN CASE WHEN col.category = 'S' THEN 'V' ELSE 'v' END
+                             ELSE CASE WHEN col.category = 'S' THEN 'T' ELSE 't' END END;
+        ranges := ranges || CASE WHEN col.category IN ('N', 'D', 'S')
+                                 THEN format('to_jsonb(min(%1$I)) #>> ''{}'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)
+                                 ELSE 'NULL, NULL' END;
+        IF cardinality(args) = 90 THEN
+            calls := calls || format('@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))',
+                                     top_n, spec, array_to_string(args, ', '));
+            args := '{}';
+            spec := '';
         END IF;
     END LOOP;
-    IF cardinality(parts) > 0 THEN
-        chunks := chunks || format('jsonb_build_array(%s)', array_to_string(parts, ', '));
-    END IF;
     IF i = 0 THEN
         RETURN;
     END IF;
-    EXECUTE format('SELECT jsonb_build_object(''rows'', count(*), ''columns'', %s) FROM %s',
-                   array_to_string(chunks, ' || '), source)
-        INTO summary;
+    IF cardinality(args) > 0 THEN
+        calls := calls || format('@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))',
+                                 top_n, spec, array_to_string(args, ', '));
+    END IF;
+    EXECUTE format('SELECT ARRAY[%s], ARRAY[%s]::text[] FROM %s',
+                   array_to_string(calls, ', '), array_to_string(ranges, ', '), source)
+        INTO results, bounds;
+    FOR i IN 1 .. cardinality(results) LOOP
+        summary := results[i];
+        profiles := profiles || (summary->'columns');
+    END LOOP;
     total := (summary->>'rows')::bigint;
 
-    -- Distinct counts estimated at most 10000: counted exactly, all such columns in one grouped scan.
+    -- Distinct counts estimated at most 10000 are exact from the summary; recounted only when
+    -- the summary had too many values to keep them (an estimate far below the truth).
     i := 0;
     FOR col IN
         SELECT a.attname, @extschema@.dm_type_hashable(a.atttypid) AS hashable
@@ -230,31 +233,22 @@ BEGIN
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
     LOOP
-        item := summary->'columns'->i;
+        item := profiles->i;
         i := i + 1;
         IF (item->>'nd')::bigint <= 10000 AND (item->>'n')::bigint > 0 THEN
-            exact_cols := exact_cols || CASE WHEN col.hashable THEN quote_ident(col.attname)
-                                             ELSE quote_ident(col.attname) || '::text' END;
-            exact_names := exact_names || col.attname::text;
+            IF jsonb_typeof(item->'exact') = 'number' THEN
+                exact := exact || jsonb_build_object(col.attname, item->'exact');
+            ELSE
+                exact_cols := exact_cols || CASE WHEN col.hashable THEN quote_ident(col.attname)
+                                                 ELSE quote_ident(col.attname) || '::text' END;
+                exact_names := exact_names || col.attname::text;
+            END IF;
         END IF;
     END LOOP;
-    IF cardinality(exact_cols) > 0 AND @extschema@.dm_relation_distributed(rel) THEN
-        -- Citus: one count per column (each pushed down), no GROUPING SETS on a distributed table.
-        exact := '{}';
-        FOR i IN 1 .. cardinality(exact_cols) LOOP
-            EXECUTE format('SELECT count(DISTINCT %s) FROM %s', exact_cols[i], source) INTO exact_n;
-            exact := exact || jsonb_build_object(exact_names[i], exact_n);
-        END LOOP;
-    ELSIF cardinality(exact_cols) > 0 THEN
-        EXECUTE format('SELECT jsonb_object_agg(($1)[s], n) FROM (SELECT s, count(*) FILTER (WHERE NOT is_null) AS n FROM (
-                            SELECT array_position(ARRAY[%1$s], 0) AS s, (ARRAY[%2$s])[array_position(ARRAY[%1$s], 0)] AS is_null
-                            FROM %3$s GROUP BY GROUPING SETS (%4$s)) g GROUP BY s) c',
-                       (SELECT string_agg(format('GROUPING(%s)', e), ', ') FROM unnest(exact_cols) AS e),
-                       (SELECT string_agg(format('(%s) IS NULL', e), ', ') FROM unnest(exact_cols) AS e),
-                       source,
-                       (SELECT string_agg(format('(%s)', e), ', ') FROM unnest(exact_cols) AS e))
-            INTO exact USING exact_names;
-    END IF;
+    FOR i IN 1 .. cardinality(exact_cols) LOOP
+        EXECUTE format('SELECT count(DISTINCT %s) FROM %s', exact_cols[i], source) INTO exact_n;
+        exact := exact || jsonb_build_object(exact_names[i], exact_n);
+    END LOOP;
     -- Columns that are keys: single-column primary keys and unique constraints, foreign keys.
     keys := ARRAY(SELECT DISTINCT a.attname::text FROM pg_constraint c
                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
@@ -263,21 +257,24 @@ BEGIN
     i := 0;
     FOR col IN
         SELECT a.attname, a.attnum, format_type(a.atttypid, a.atttypmod) AS type_name,
-               t.typcategory AS category, format_type(@extschema@.dm_base_type(a.atttypid), NULL) AS base_name
+               format_type(a.atttypid, NULL) AS cast_type,
+               t.typcategory AS category, format_type(@extschema@.dm_base_type(a.atttypid), NULL) AS base_name,
+               (SELECT format('%I.%I', n.nspname, k.collname) FROM pg_collation k JOIN pg_namespace n ON n.oid = k.collnamespace
+                WHERE k.oid = a.attcollation AND t.typcategory = 'S' AND k.collname <> 'default') AS collation_name
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
     LOOP
-        item := summary->'columns'->i;
+        item := COALESCE(profiles->i, '{"n": 0, "nd": 0}');
         i := i + 1;
         column_name := col.attname;
         ordinal := col.attnum;
         data_type := col.type_name;
         kind := CASE col.category WHEN 'N' THEN 'numeric' WHEN 'S' THEN 'text'
                     WHEN 'D' THEN 'temporal' WHEN 'B' THEN 'boolean' ELSE 'other' END;
-        row_count := total;
-        null_count := total - (item->>'n')::bigint;
-        null_fraction := CASE WHEN total > 0 THEN null_count::float8 / total END;
+        row_count := COALESCE(total, 0);
+        null_count := row_count - (item->>'n')::bigint;
+        null_fraction := CASE WHEN row_count > 0 THEN null_count::float8 / row_count END;
         distinct_exact := COALESCE(exact ? col.attname, false) OR (item->>'n')::bigint = 0;
         distinct_estimate := CASE WHEN distinct_exact THEN COALESCE((exact->>col.attname)::bigint, 0)
                                   ELSE LEAST((item->>'nd')::bigint, (item->>'n')::bigint) END;
@@ -288,15 +285,15 @@ BEGIN
                                            (item->>'n')::bigint, distinct_estimate,
                                            (item->>'dk')::bigint, (item->>'tk')::bigint);
         is_date_key := role = 'date' AND col.category = 'N';
-        stats := CASE WHEN item->'stats' IS NOT NULL AND jsonb_typeof(item->'stats') = 'object'
+        stats := CASE WHEN jsonb_typeof(item->'stats') = 'object'
                       THEN jsonb_populate_record(NULL::@extschema@.stats, item->'stats') END;
         mean := stats.mean;
         stddev := stats.stddev;
         p25 := stats.p25;
         p50 := stats.p50;
         p75 := stats.p75;
-        min_value := COALESCE(item->>'min', stats.min::text);
-        max_value := COALESCE(item->>'max', stats.max::text);
+        min_value := COALESCE(bounds[2 * i - 1], stats.min::text);
+        max_value := COALESCE(bounds[2 * i], stats.max::text);
         IF is_date_key THEN
             min_value := @extschema@.dm_date_key(min_value::bigint)::text;
             max_value := @extschema@.dm_date_key(max_value::bigint)::text;
@@ -306,8 +303,21 @@ BEGIN
             stats := NULL; mean := NULL; stddev := NULL; p25 := NULL; p50 := NULL; p75 := NULL;
         END IF;
         top_values := NULL;
-        IF role IN ('category', 'text', 'boolean') AND top_n > 0 THEN
-            -- Values keep their JSON type (ISO dates, booleans); other types group by their text.
+        IF role IN ('category', 'text', 'boolean') AND top_n > 0 AND jsonb_typeof(item->'top') = 'array' THEN
+            -- From the summary: its values by count (with the ties at the cut), ordered here by
+            -- count then text (in the column's collation). Values keep their JSON type (ISO
+            -- dates, booleans); other types are their text.
+            EXECUTE format(
+                'SELECT jsonb_agg(jsonb_build_object(''value'', %1$s, ''count'', c) ORDER BY c DESC, o %2$s)
+                 FROM (SELECT v, c, %3$s AS o FROM (SELECT e->>0 AS v, (e->>1)::bigint AS c FROM jsonb_array_elements($1) AS e) x
+                       ORDER BY c DESC, o %2$s LIMIT %4$s) AS top',
+                CASE WHEN col.category IN ('S', 'D', 'B') THEN format('to_jsonb(v::%s)', col.cast_type) ELSE 'to_jsonb(v)' END,
+                COALESCE('COLLATE ' || col.collation_name, ''),
+                CASE WHEN col.category IN ('S', 'D', 'B') THEN format('(v::%s)::text', col.cast_type) ELSE 'v' END,
+                top_n)
+                INTO top_values USING item->'top';
+        ELSIF role IN ('category', 'text', 'boolean') AND top_n > 0 THEN
+            -- Too many values for the summary to keep their texts: one grouped scan.
             EXECUTE format(
                 'SELECT jsonb_agg(jsonb_build_object(''value'', to_jsonb(v), ''count'', c) ORDER BY c DESC, o)
                  FROM (SELECT %1$s AS v, count(*) AS c, min(%1$s::text) AS o FROM %2$s WHERE %3$I IS NOT NULL

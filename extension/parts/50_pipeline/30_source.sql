@@ -24,17 +24,25 @@ BEGIN
         -- numeric(p, s) holds no infinity nor a value of 10^(p - s) or more (s may be negative,
         -- 11 bits signed): with p - s <= 300, only NaN to test.
         ok := format('%I::numeric <> ''NaN''', col);
-        value := format('nullif(%I::numeric, ''NaN'')::float8', col);
+        value := format('@extschema@.dm_pipeline_float8(%I::numeric)', col);
     ELSE
         -- Two comparisons (abs() would allocate a numeric); NaN fails the second.
         ok := format(CASE WHEN base = 'numeric'::regtype THEN '(%1$I::numeric > -1e300 AND %1$I::numeric < 1e300)'
                           ELSE '(%1$I::float8 > -1e300 AND %1$I::float8 < 1e300)' END, col);
-        value := format('CASE WHEN %s THEN %I::float8 END', ok, col);
+        value := CASE WHEN base = 'numeric'::regtype THEN format('@extschema@.dm_pipeline_float8(%I::numeric)', col)
+                      ELSE format('CASE WHEN %s THEN %I::float8 END', ok, col) END;
     END IF;
 END
 $$;
 COMMENT ON FUNCTION dm_pipeline_number(regclass, text) IS
     'pipeline internal: SQL giving a mapped number column as float8, NULL when not finite or beyond 1e300 in magnitude (value), and SQL testing it without converting (ok)';
+
+-- A numeric as float8 straight from its digits (no text round trip), NULL when NaN, infinite or
+-- not strictly within ±1e300: the value of dm_pipeline_number for numeric columns.
+CREATE FUNCTION dm_pipeline_float8(x numeric) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_pipeline_float8(numeric) IS
+    'pipeline internal: a numeric as float8 from its digits, NULL when NaN, infinite or not within ±1e300';
 
 -- A mapped key column: itself when its type can be hashed (grouped), else its text.
 CREATE FUNCTION dm_pipeline_key(rel regclass, col text) RETURNS text

@@ -31,8 +31,23 @@ $$;
 COMMENT ON FUNCTION dm_histogram_rule(text, int, float8, float8, float8, float8, float8, bigint) IS
     'the histogram rule of a measure (log, fd or equal; auto: log for positive skewed data spanning a factor 10, else Freedman-Diaconis), its bin count and its range (in ln for log)';
 
+-- Whether a dimension's key and its fact column have the same hashable type (compared as they
+-- are, else as text).
+CREATE FUNCTION dm_profile_same_key_type(fact_table text, d jsonb) RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE((SELECT f.atttypid = k.atttypid AND @extschema@.dm_type_hashable(f.atttypid)
+                     FROM pg_attribute f, pg_attribute k
+                     WHERE f.attrelid = fact_table::regclass AND f.attname = d->>'column'
+                       AND k.attrelid = (d->>'table')::regclass AND k.attname = d->>'key'), false)
+$$;
+COMMENT ON FUNCTION dm_profile_same_key_type(text, jsonb) IS
+    'pipeline internal: whether a mapped dimension key and its fact column have the same hashable type';
+
 -- The orphans of the mapped dimensions: per fact column, the lines whose key is not in the
--- dimension table; one grouped scan of the fact table for all dimensions, keys compared as text.
+-- dimension table; one scan of the fact table for all dimensions, keys compared as they are when
+-- of the same type, else as text.
 CREATE FUNCTION dm_profile_orphans(ctx jsonb, pct float8) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -40,33 +55,30 @@ AS $$
 DECLARE
     m jsonb := ctx->'mapping';
     dims jsonb := COALESCE(m->'dimensions', '[]');
-    cols text[];
     result jsonb;
 BEGIN
     IF jsonb_array_length(dims) = 0 THEN
         RETURN NULL;
     END IF;
-    cols := ARRAY(SELECT DISTINCT d->>'column' FROM jsonb_array_elements(dims) AS d);
     IF @extschema@.dm_relation_distributed((m->>'fact_table')::regclass) THEN
         RETURN @extschema@.dm_profile_orphans_by_column(ctx, pct);
     END IF;
+    -- One scan of the fact table, left-joined to the distinct keys of each dimension (hash joins,
+    -- parallel): a line is an orphan of a dimension when its key is set and found in no row.
     EXECUTE format($q$
-        WITH g AS MATERIALIZED (
-            SELECT array_position(ARRAY[%1$s], 0) AS s, (ARRAY[%2$s])[array_position(ARRAY[%1$s], 0)] AS v, count(*) AS c
-            FROM %3$s GROUP BY GROUPING SETS (%4$s)
-        )
-        SELECT jsonb_build_object(%5$s)
+        SELECT jsonb_build_object(%1$s)
+        FROM %2$s %3$s
         $q$,
-        (SELECT string_agg(format('GROUPING(%I)', c), ', ') FROM unnest(cols) AS c),
-        (SELECT string_agg(format('%I::text', c), ', ') FROM unnest(cols) AS c),
-        CASE WHEN pct < 100 THEN format('%s TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)', m->>'fact_table', pct,
+        (SELECT string_agg(format('%L, count(*) FILTER (WHERE f.%I IS NOT NULL AND k%s.key IS NULL)',
+                                  d->>'column', d->>'column', i), ', ')
+         FROM jsonb_array_elements(dims) WITH ORDINALITY AS x(d, i)),
+        CASE WHEN pct < 100 THEN format('%s AS f TABLESAMPLE SYSTEM (%s) REPEATABLE (%s)', m->>'fact_table', pct,
                                        ctx->'options'->>'seed')
-             ELSE m->>'fact_table' END,
-        (SELECT string_agg(format('(%I)', c), ', ') FROM unnest(cols) AS c),
-        (SELECT string_agg(format('%L, (SELECT COALESCE(sum(g.c), 0) FROM g WHERE g.s = %s AND g.v IS NOT NULL
-                                        AND NOT EXISTS (SELECT FROM %s k WHERE k.%I::text = g.v))',
-                                  d->>'column', array_position(cols, d->>'column'), (d->>'table')::regclass, d->>'key'), ', ')
-         FROM jsonb_array_elements(dims) AS d))
+             ELSE (m->>'fact_table') || ' AS f' END,
+        (SELECT string_agg(format('LEFT JOIN (SELECT DISTINCT %1$I%5$s AS key FROM %2$s) AS k%3$s ON k%3$s.key = f.%4$I%5$s',
+                                  d->>'key', (d->>'table')::regclass, i, d->>'column',
+                                  CASE WHEN @extschema@.dm_profile_same_key_type(m->>'fact_table', d) THEN '' ELSE '::text' END), ' ')
+         FROM jsonb_array_elements(dims) WITH ORDINALITY AS x(d, i)))
         INTO result;
     RETURN result;
 END
@@ -192,7 +204,7 @@ BEGIN
                                                               'int4'::regtype, 'int8'::regtype) THEN
             names := names || col.column_name;
             rules := rules || 'time'::text;
-            parts := parts || format('to_jsonb(@extschema@.dm_histogram(extract(epoch FROM %s), %s, %s, %s))',
+            parts := parts || format('to_jsonb(@extschema@.dm_histogram(date_part(''epoch'', %s), %s, %s, %s))',
                                      CASE WHEN @extschema@.dm_base_type(col.atttypid) IN ('int4'::regtype, 'int8'::regtype)
                                           THEN format('(%s)::timestamp', @extschema@.dm_date_key_sql(quote_ident(col.column_name)))
                                           WHEN @extschema@.dm_base_type(col.atttypid) = 'date'::regtype
