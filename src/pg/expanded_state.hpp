@@ -64,11 +64,12 @@ template <typename T> struct ExpandedState {
     }
 };
 
-// The sealed bytes of a state.
+// The sealed bytes of a state (written once, with the fast checksum: states reach megabytes).
 template <typename T> std::vector<std::uint8_t> seal_state(T &state) {
     ByteWriter out;
+    begin_envelope(out);
     state.serialize(out);
-    return seal_model(T::kType.magic, T::kType.version, out.bytes());
+    return finish_envelope(out, T::kType.magic, T::kType.version, Checksum::Fletcher64);
 }
 
 // A state read back from sealed bytes; every check fails as `kind` (22P02 text, 22P03 binary).
