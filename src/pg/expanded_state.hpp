@@ -110,8 +110,11 @@ template <typename T> struct StateMethods {
 
 // Our expanded object behind `datum`, or null when the datum is flat.
 template <typename T> ExpandedState<T> *expanded_or_null(Datum datum) {
-    if (!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(datum))) return nullptr;
-    ExpandedObjectHeader *eoh = DatumGetEOHP(datum);
+    const auto *pointer = DatumGetPointer(datum);
+    if (!VARATT_IS_EXTERNAL_EXPANDED(pointer)) return nullptr;
+    varatt_expanded ref; // DatumGetEOHP's body, inline: this runs for every row
+    std::memcpy(&ref, VARDATA_EXTERNAL(pointer), sizeof ref);
+    ExpandedObjectHeader *eoh = ref.eohptr;
     if (eoh->eoh_methods != &StateMethods<T>::methods)
         fail(ErrorKind::Internal, std::string("not a ") + T::kType.name + " value");
     return reinterpret_cast<ExpandedState<T> *>(eoh);
