@@ -1,3 +1,3 @@
--- kmfast: no structural change. The state envelopes' faster checksum (kind 1) and the distinct
--- random streams of partial sampling states are in the library; dm_refresh_summaries, if
--- present in the install script, is created by the routine refresh that follows the pieces.
+-- kmfast: no structural change. dm_refresh_summaries (incremental summaries) is a new routine,
+-- created by the routine refresh that follows the pieces; the state envelopes' Fletcher-64
+-- checksum kind and the partial states' distinct random streams are in the library.
