@@ -64,11 +64,12 @@ template <typename T> struct ExpandedState {
     }
 };
 
-// The sealed bytes of a state.
+// The sealed bytes of a state (written once, with the fast checksum: states reach megabytes).
 template <typename T> std::vector<std::uint8_t> seal_state(T &state) {
     ByteWriter out;
+    begin_envelope(out);
     state.serialize(out);
-    return seal_model(T::kType.magic, T::kType.version, out.bytes());
+    return finish_envelope(out, T::kType.magic, T::kType.version, Checksum::Fletcher64);
 }
 
 // A state read back from sealed bytes; every check fails as `kind` (22P02 text, 22P03 binary).
@@ -109,8 +110,11 @@ template <typename T> struct StateMethods {
 
 // Our expanded object behind `datum`, or null when the datum is flat.
 template <typename T> ExpandedState<T> *expanded_or_null(Datum datum) {
-    if (!VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(datum))) return nullptr;
-    ExpandedObjectHeader *eoh = DatumGetEOHP(datum);
+    const auto *pointer = DatumGetPointer(datum);
+    if (!VARATT_IS_EXTERNAL_EXPANDED(pointer)) return nullptr;
+    varatt_expanded ref; // DatumGetEOHP's body, inline: this runs for every row
+    std::memcpy(&ref, VARDATA_EXTERNAL(pointer), sizeof ref);
+    ExpandedObjectHeader *eoh = ref.eohptr;
     if (eoh->eoh_methods != &StateMethods<T>::methods)
         fail(ErrorKind::Internal, std::string("not a ") + T::kType.name + " value");
     return reinterpret_cast<ExpandedState<T> *>(eoh);

@@ -1,6 +1,7 @@
 // dm_iforest: one scan into a bounded, mergeable sample pool; the trees grow in the final step.
 #include "agg_state.hpp"
 #include "arrays.hpp"
+#include "core/rng.hpp"
 #include "expanded_state.hpp"
 #include "iforest/iforest_fit.hpp"
 #include "iforest/iforest_options.hpp"
@@ -36,7 +37,7 @@ struct IforestState {
     }
     void add(const double *x, int dim) {
         if (!pool) {
-            pool.emplace(options, dim, stream);
+            pool.emplace(options, dim, partial_stream(stream, x, dim));
             pool->add_nulls(nulls);
             nulls = 0;
         }
@@ -101,7 +102,8 @@ Options options_arg(FunctionCallInfo fcinfo, int argno) {
     return parse_options(text);
 }
 
-// Parallel workers draw different random keys; a serial plan always uses stream 0.
+// Parallel workers draw different random keys (and every partial state mixes in its first
+// row); a serial plan always uses stream 0.
 std::uint64_t stream_id() {
     return IsParallelWorker() ? static_cast<std::uint64_t>(ParallelWorkerNumber) + 1 : 0;
 }

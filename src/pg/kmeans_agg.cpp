@@ -60,7 +60,8 @@ Options options_arg(FunctionCallInfo fcinfo, int argno) {
     return parse_options(text, ErrorKind::InvalidParameter);
 }
 
-// Parallel workers draw different random keys; a serial plan always uses stream 0.
+// Parallel workers draw different random keys (and every partial state mixes in its first
+// row); a serial plan always uses stream 0.
 std::uint64_t stream_id() {
     return IsParallelWorker() ? static_cast<std::uint64_t>(ParallelWorkerNumber) + 1 : 0;
 }

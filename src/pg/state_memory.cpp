@@ -5,15 +5,14 @@
 
 namespace dmine::pg {
 
-namespace {
+MemoryContext current_state_context = nullptr;
 
-// Null until a scope sets it: TopMemoryContext.
-MemoryContext current_context = nullptr;
+namespace {
 
 // Never ereports: the size is checked first and MCXT_ALLOC_NO_OOM returns null on failure.
 void *allocate(std::size_t bytes) noexcept {
     if (bytes > MaxAllocHugeSize) return nullptr;
-    MemoryContext context = current_context ? current_context : TopMemoryContext;
+    MemoryContext context = current_state_context ? current_state_context : TopMemoryContext;
     return MemoryContextAllocExtended(context, bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 }
 
@@ -26,14 +25,6 @@ void release(void *p) noexcept {
 
 void install_state_memory() {
     set_state_memory_hooks({&allocate, &release});
-}
-
-StateMemoryScope::StateMemoryScope(MemoryContext context) noexcept : previous_(current_context) {
-    current_context = context;
-}
-
-StateMemoryScope::~StateMemoryScope() {
-    current_context = previous_;
 }
 
 MemoryContext call_state_context(FunctionCallInfo fcinfo) noexcept {

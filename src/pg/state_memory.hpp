@@ -14,11 +14,17 @@ namespace dmine::pg {
 // Install the allocation hooks (once, from _PG_init, before any state exists).
 void install_state_memory();
 
+// The current state context (null: TopMemoryContext); only StateMemoryScope sets it.
+extern MemoryContext current_state_context;
+
 // While alive, state containers allocate in `context`; the previous context returns after.
+// Inline: one is made for every call of a transition function, row after row.
 class StateMemoryScope {
 public:
-    explicit StateMemoryScope(MemoryContext context) noexcept;
-    ~StateMemoryScope();
+    explicit StateMemoryScope(MemoryContext context) noexcept : previous_(current_state_context) {
+        current_state_context = context;
+    }
+    ~StateMemoryScope() { current_state_context = previous_; }
     StateMemoryScope(const StateMemoryScope &) = delete;
     StateMemoryScope &operator=(const StateMemoryScope &) = delete;
 

@@ -49,6 +49,26 @@ PARALLEL_2 = {
 }
 
 
+def parallel_plan(conn, sql, settings):
+    """Workers planned for sql under the settings (0: a serial plan), from EXPLAIN."""
+    for name, value in settings.items():
+        execute(conn, f"SET {name} = {value}")
+    try:
+        lines = [r[0] for r in execute(conn, f"EXPLAIN {sql}")]
+    finally:
+        for name in settings:
+            execute(conn, f"RESET {name}")
+    planned = [int(l.split("Workers Planned:")[1]) for l in lines if "Workers Planned:" in l]
+    return planned[0] if planned and any("Partial Aggregate" in l for l in lines) else 0
+
+
+def check_parallel(conn, queries, settings=None):
+    """Print whether each query gets a parallel partial aggregation (defaults: PARALLEL_2)."""
+    for sql in queries:
+        n = parallel_plan(conn, sql, PARALLEL_2 if settings is None else settings)
+        print(f"plan: {'parallel, ' + str(n) + ' workers' if n else 'SERIAL (no partial aggregate)'}: {sql[:70]}")
+
+
 def report(title, rows):
     """Print rows of (label, seconds, baseline seconds, goal text)."""
     print(f"\n{title}")

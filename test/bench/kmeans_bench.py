@@ -10,7 +10,7 @@ import time
 import numpy as np
 from sklearn.cluster import KMeans
 
-from benchlib import PARALLEL_2, SERIAL, connect, execute, report, scale, time_sql
+from benchlib import PARALLEL_2, SERIAL, check_parallel, connect, execute, report, scale, time_sql
 
 ROWS = scale(1_000_000)
 K = 8
@@ -51,6 +51,8 @@ def main():
     fit = f"SELECT dmine.dm_kmeans({FEATURES}, {K}) FROM bench_kmeans"
     fit_raw = f"""SELECT dmine.dm_kmeans({FEATURES}, {K}, '{{"scale": false}}') FROM bench_kmeans"""
     time_sql(conn, scan, repeat=1)  # warm the cache
+    check_parallel(conn, [scan, fit])
+    check_parallel(conn, [fit], settings={})  # the server's own settings
     rows = []
     for label, settings in (("serial", SERIAL), ("2 parallel workers", PARALLEL_2)):
         t_scan = time_sql(conn, scan, settings=settings)

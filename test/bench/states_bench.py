@@ -3,8 +3,11 @@
 The 0.1.0 aggregates are recreated in a scratch schema over the 0.1.0 C entry points that the
 library keeps, so both run the same kernels: the ratio is the cost of the real state type
 (expanded object, in-place updates), serial and with 2 parallel workers (states flattened by the
-workers instead of SERIALFUNC). Goal: at most 1.1x. Also prints the bytes of each flattened state.
+workers instead of SERIALFUNC). Goal: at most 1.1x. Each pair alternates new and old runs (median of 5 each). Also prints the bytes of each flattened state.
 """
+import os
+import statistics
+
 from benchlib import PARALLEL_2, SERIAL, connect, execute, report, scale, time_sql
 
 ROWS = scale(2_000_000)
@@ -34,13 +37,23 @@ CREATE FUNCTION c_des(bytea, internal) RETURNS internal AS '$libdir/dmine', 'dm_
 CREATE FUNCTION c_fin(internal) RETURNS float8[] AS '$libdir/dmine', 'dm_corr_final' LANGUAGE C PARALLEL SAFE;
 CREATE AGGREGATE corr(float8[]) (SFUNC = c_acc, STYPE = internal, FINALFUNC = c_fin, COMBINEFUNC = c_comb,
     SERIALFUNC = c_ser, DESERIALFUNC = c_des, PARALLEL = SAFE);
+CREATE FUNCTION k_acc(internal, float8[], int) RETURNS internal AS '$libdir/dmine', 'dm_kmeans_accum' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION k_comb(internal, internal) RETURNS internal AS '$libdir/dmine', 'dm_kmeans_combine' LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION k_ser(internal) RETURNS bytea AS '$libdir/dmine', 'dm_kmeans_serialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION k_des(bytea, internal) RETURNS internal AS '$libdir/dmine', 'dm_kmeans_deserialize' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION k_fin(internal) RETURNS dmine.kmeans_model AS '$libdir/dmine', 'dm_kmeans_final' LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE kmeans(float8[], int) (SFUNC = k_acc, STYPE = internal, FINALFUNC = k_fin, COMBINEFUNC = k_comb,
+    SERIALFUNC = k_ser, DESERIALFUNC = k_des, PARALLEL = SAFE);
 """
 
 CASES = [
     ("dm_stats", "dmine.dm_stats(x)", "bench_legacy.stats(x)"),
     ("dm_approx_distinct", "dmine.dm_approx_distinct(g)", "bench_legacy.distinct_count(g)"),
     ("dm_corr (3 features)", "dmine.dm_corr(ARRAY[x, y, z])", "bench_legacy.corr(ARRAY[x, y, z])"),
+    ("dm_kmeans (3 features, k = 4)", "dmine.dm_kmeans(ARRAY[x, y, z], 4)", "bench_legacy.kmeans(ARRAY[x, y, z], 4)"),
 ]
+# DMINE_BENCH_CASES=dm_kmeans,dm_corr runs only the cases whose name starts with one of these.
+ONLY = [c for c in os.environ.get("DMINE_BENCH_CASES", "").split(",") if c]
 
 SIZES = [
     ("stats_summary", "dmine.dm_stats_summary(x)"),
@@ -50,6 +63,15 @@ SIZES = [
     ("kmeans_summary (3 features)", "dmine.dm_kmeans_summary(ARRAY[x, y, z])"),
     ("iforest_summary (3 features)", "dmine.dm_iforest_summary(ARRAY[x, y, z])"),
 ]
+
+
+def alternating(conn, a, b, settings, runs=5):
+    """Median times of a and b run in turn (a machine's load drifts between runs)."""
+    ta, tb = [], []
+    for _ in range(runs):
+        ta.append(time_sql(conn, a, repeat=1, settings=settings))
+        tb.append(time_sql(conn, b, repeat=1, settings=settings))
+    return statistics.median(ta), statistics.median(tb)
 
 
 def main():
@@ -64,8 +86,10 @@ def main():
     rows = []
     for label, settings in (("serial", SERIAL), ("2 parallel workers", PARALLEL_2)):
         for name, new, old in CASES:
-            t_new = time_sql(conn, f"SELECT {new} FROM bench_states", settings=settings)
-            t_old = time_sql(conn, f"SELECT {old} FROM bench_states", settings=settings)
+            if ONLY and not any(name.startswith(c) for c in ONLY):
+                continue
+            t_new, t_old = alternating(conn, f"SELECT {new} FROM bench_states",
+                                       f"SELECT {old} FROM bench_states", settings)
             rows.append((f"{name}: state type vs 0.1.0 internal state, {label}", t_new, t_old, "<= 1.1x"))
     report(f"State types over {ROWS:,} rows", rows)
     cur = conn.cursor()

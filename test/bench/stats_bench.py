@@ -3,7 +3,7 @@
 Goals: dm_stats at most 1.3x count/avg/stddev/min/max over the same scan, and at least 5x
 faster than percentile_cont for the same seven quantiles.
 """
-from benchlib import PARALLEL_2, SERIAL, connect, execute, report, scale, time_sql
+from benchlib import PARALLEL_2, SERIAL, check_parallel, connect, execute, report, scale, time_sql
 
 ROWS = scale(10_000_000)
 QUANTILES = "ARRAY[0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]"
@@ -19,6 +19,8 @@ def main():
     dmine = "SELECT dmine.dm_stats(x) FROM bench_stats"
     exact = f"SELECT percentile_cont({QUANTILES}) WITHIN GROUP (ORDER BY x) FROM bench_stats"
     time_sql(conn, builtin, repeat=1)  # warm the cache
+    check_parallel(conn, [builtin, dmine])
+    check_parallel(conn, [dmine], settings={})  # the server's own settings
     rows = []
     for label, settings in (("serial", SERIAL), ("2 parallel workers", PARALLEL_2)):
         t_builtin = time_sql(conn, builtin, settings=settings)

@@ -1,5 +1,5 @@
 """Mutations of model values: their JSON text and their binary envelope (magic u32, version u16,
-reserved u16, payload size u64, FNV-1a checksum u64, little-endian, then the payload).
+checksum kind u16, payload size u64, checksum u64 (FNV-1a, or Fletcher-64 for kind 1), little-endian, then the payload).
 Text mutations are SQL expressions (deep nesting is written with repeat(), so a replay line
 stays short); binary ones are byte strings."""
 import json
@@ -26,10 +26,21 @@ def fnv1a(data):
     return h
 
 
+def fletcher64(data):
+    """Checksum kind 1 (aggregate states): Fletcher-64 over little-endian 32-bit words."""
+    a = b = 0
+    padded = bytes(data) + b'\0' * (-len(data) % 4)
+    for (w,) in struct.iter_unpack('<I', padded):
+        a = (a + w) % 0xFFFFFFFF
+        b = (b + a) % 0xFFFFFFFF
+    return (b << 32) | a
+
+
 def reseal(value, payload):
     """The envelope of value around a new payload, with its size and checksum fixed."""
-    magic, version, reserved = struct.unpack('<IHH', value[:8])
-    return struct.pack('<IHHQQ', magic, version, reserved, len(payload), fnv1a(payload)) + payload
+    magic, version, kind = struct.unpack('<IHH', value[:8])
+    checksum = fletcher64(payload) if kind == 1 else fnv1a(payload)
+    return struct.pack('<IHHQQ', magic, version, kind, len(payload), checksum) + payload
 
 
 def splice(obj, path, hole='"\x00HOLE\x00"'):
@@ -147,7 +158,7 @@ def binary_mutations(value, rng, long, other_magics=()):
     magic, version, reserved, size, check = struct.unpack('<IHHQQ', value[:HEADER])
     for v in (0, 2, 65535):
         out.append(('version %d' % v, struct.pack('<IHHQQ', magic, v, reserved, size, check) + payload))
-    out.append(('reserved set', struct.pack('<IHHQQ', magic, version, 1, size, check) + payload))
+    out.append(('unknown checksum kind', struct.pack('<IHHQQ', magic, version, 2, size, check) + payload))
     for s in (size - 1, size + 1, 2 ** 64 - 1, 2 ** 63):
         out.append(('size %d' % s, struct.pack('<IHHQQ', magic, version, reserved, s, check) + payload))
     for m in other_magics:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 
 namespace dmine {
@@ -32,6 +33,25 @@ inline std::uint64_t mix64(std::uint64_t x) {
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
+}
+
+// A hash of `n` doubles (-0 and 0 alike).
+inline std::uint64_t hash_values(const double *x, int n) {
+    std::uint64_t h = 0x6a09e667f3bcc909ULL;
+    for (int j = 0; j < n; j++) {
+        double v = x[j] == 0 ? 0.0 : x[j];
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        h = mix64(h ^ bits);
+    }
+    return h;
+}
+
+// The random stream of one partial state (a parallel worker's, a Citus shard's): `stream` mixed
+// with the partial's first row. Partials that start from the same seed option draw distinct,
+// uncorrelated keys, and the same rows in the same order still give the same keys.
+inline std::uint64_t partial_stream(std::uint64_t stream, const double *first_row, int dim) {
+    return mix64(stream ^ hash_values(first_row, dim));
 }
 
 } // namespace dmine

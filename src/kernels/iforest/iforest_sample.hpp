@@ -18,7 +18,8 @@ namespace dmine::iforest {
 
 class SamplePool {
 public:
-    // `stream` separates the key sequences of pools filled in parallel (0 for a serial scan).
+    // `stream` separates the key sequences of pools filled in parallel or on different shards
+    // (dm_iforest mixes the first row into it, see core/rng.hpp partial_stream).
     // Defined inline: an out-of-line constructor becomes an alias in the bitcode, which
     // PostgreSQL's JIT inliner cannot read.
     SamplePool(const Options &options, int dim, std::uint64_t stream = 0)

@@ -113,6 +113,7 @@ void PointSample::add(const double *x, int dim) {
         budget_ = budget_for(sample_size_, dim);
         moments_.mean.assign(dim, 0.0);
         moments_.m2.assign(dim, 0.0);
+        rng_ = Rng(partial_stream(stream_key_, x, dim));
     }
     check_dim(dim_, dim);
     for (int j = 0; j < dim; j++)
@@ -304,6 +305,9 @@ PointSample PointSample::deserialize(ByteReader &in) {
               s.nulls_ <= std::uint64_t(INT64_MAX) - s.moments_.count &&
               (s.dim_ == 0 || s.budget_ == budget_for(sample_size, s.dim_));
     if (!ok) fail(ErrorKind::Corrupted, "corrupted kmeans state");
+    // Rows added after a round trip draw from a stream of the state's own rows and keys.
+    s.rng_ =
+        Rng(mix64(s.stream_key_ ^ mix64(s.moments_.count) ^ (s.keys_.empty() ? 0 : s.keys_[0])));
     return s;
 }
 

@@ -34,12 +34,13 @@ struct Moments {
 class PointSample {
 public:
     // `sample_size` caps the kept points (further capped by a memory budget once the dimension is
-    // known); `stream` separates the random keys of parallel workers.
+    // known); `stream` separates the random keys of parallel workers, and the first row added
+    // separates those of partial states that share the stream (Citus shards): see add().
     // Defined inline: an out-of-line constructor becomes an alias in the bitcode, which
     // PostgreSQL's JIT inliner cannot read.
     PointSample(std::uint64_t sample_size, std::uint64_t seed, std::uint64_t stream = 0)
         : sample_size_(checked_size(sample_size)), seed_(seed),
-          rng_(mix64(seed ^ mix64(stream + 1))) {}
+          stream_key_(mix64(seed ^ mix64(stream + 1))), rng_(stream_key_) {}
 
     // Add one row of `dim` features; the first row fixes the dimension.
     void add(const double *x, int dim);
@@ -77,6 +78,7 @@ private:
 
     std::uint64_t sample_size_;
     std::uint64_t seed_;
+    std::uint64_t stream_key_; // seed and stream; the first row completes the key stream
     Rng rng_;
     int dim_ = 0;
     std::uint64_t budget_ = 0;
