@@ -87,13 +87,24 @@ template <typename State> StateUpdate<State> fit_state(FunctionCallInfo fcinfo, 
         fcinfo, [&] { return State(ContextState(parse_options(options_text(fcinfo, 3), kind))); });
 }
 
+// A state fitted for values takes no time and the reverse (the transition functions can be called
+// by hand on any state).
+void expect_kind(const ContextState &state, Kind kind) {
+    if (state.options().kind != kind)
+        fail(ErrorKind::InvalidParameter, kind == Kind::Value
+                                              ? "a context state of times cannot take a value"
+                                              : "a context state of values cannot take a time");
+}
+
 template <typename State> void add_value(FunctionCallInfo fcinfo, State &state) {
+    expect_kind(state, Kind::Value);
     if (PG_ARGISNULL(2)) return state.add_skipped();
     KeyArg key = key_arg(fcinfo, 1);
     state.add_value(key.data, key.size, key.present, PG_GETARG_FLOAT8(2));
 }
 
 template <typename State> void add_time(FunctionCallInfo fcinfo, State &state) {
+    expect_kind(state, Kind::Time);
     if (PG_ARGISNULL(2) || TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMP(2))) return state.add_skipped();
     KeyArg key = key_arg(fcinfo, 1);
     state.add_time(key.data, key.size, key.present, PG_GETARG_TIMESTAMP(2));

@@ -6,7 +6,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(36);
+SELECT plan(38);
 
 -- The catalogue.
 SELECT is(array(SELECT DISTINCT t.typname::text FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
@@ -90,6 +90,10 @@ SELECT throws_ok($$SELECT dm_rollup(s) FROM (SELECT dm_context_fit_summary('a', 
 SELECT throws_ok($$SELECT dm_rollup(s) FROM (SELECT dm_context_fit_summary('a', 1) UNION ALL
                                              SELECT dm_context_fit_time_summary('a', now()::timestamp)) t(s)$$,
                  '22023', NULL, 'rolling up a value and a time summary: 22023');
+SELECT throws_ok($$SELECT dm_context_fit_accum(dm_context_fit_time_summary('a', now()::timestamp), 'a', 1)$$,
+                 '22023', NULL, 'a value given to a time state: 22023');
+SELECT throws_ok($$SELECT dm_context_fit_time_accum(dm_context_fit_summary('a', 1), 'a', now()::timestamp)$$,
+                 '22023', NULL, 'a time given to a value state: 22023');
 SELECT throws_ok($$SELECT dm_context_top(1, '{}', NULL)$$, '22004', NULL, 'k NULL: 22004');
 SELECT throws_ok($$SELECT dm_context_top(1, '{}', -1)$$, '22023', NULL, 'k out of range: 22023');
 
