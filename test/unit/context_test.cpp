@@ -142,3 +142,10 @@ TEST(Context, TopLinesKeepTheHighestWhateverTheOrder) {
     EXPECT_EQ(r[2].first, 97);
     EXPECT_THROW(TopLines(-1), Error);
 }
+
+TEST(Context, IntegerKeysFindTheirGroups) {
+    auto summary = Summary::fit(prices(0, 2000));
+    ASSERT_NE(summary.find(std::int64_t{3}), nullptr);
+    EXPECT_EQ(summary.find(std::int64_t{3}), summary.find(std::string_view("3")));
+    EXPECT_EQ(summary.find(std::int64_t{12}), nullptr);
+}
