@@ -10,20 +10,17 @@ extern "C" {
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace dmine::pg {
 
 namespace {
-
-constexpr int kMaxDepth = 200;
 
 std::uint32_t read_u32(const char *p) {
     std::uint32_t v;
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-
-bool container_valid(const char *base, std::size_t size, int depth, bool root);
 
 // A plain (not compressed, not external) varlena numeric filling `len` bytes, whose digit count
 // follows from its size (short and special forms: 2-byte header, long form: 4 bytes).
@@ -46,55 +43,83 @@ bool numeric_valid(const char *p, std::size_t len) {
     return size >= header + fixed && (size - header - fixed) % 2 == 0;
 }
 
-// A numeric or container value starts at the next 4-byte boundary (padding counts in its length).
-bool value_valid(std::uint32_t type, const char *base, std::size_t offset, std::size_t end,
-                 int depth) {
-    std::size_t len = end - offset;
-    const char *p = base + offset;
-    switch (type) {
-    case JENTRY_ISSTRING:
-        return pg_verifymbstr(p, static_cast<int>(len), true);
-    case JENTRY_ISBOOL_FALSE:
-    case JENTRY_ISBOOL_TRUE:
-    case JENTRY_ISNULL:
-        return len == 0;
-    case JENTRY_ISNUMERIC:
-    case JENTRY_ISCONTAINER: {
-        std::size_t pad = INTALIGN(offset) - offset;
-        if (pad > len) return false;
-        p += pad;
-        len -= pad;
-        if (type == JENTRY_ISCONTAINER) return container_valid(p, len, depth + 1, false);
-        return numeric_valid(p, len);
-    }
-    default:
-        return false;
-    }
-}
+// A container being checked: its entries (keys then values for an object) and its children's
+// data, walked in order; offsets count from the first child, alignment too.
+struct Frame {
+    const char *entries;
+    const char *children;
+    std::size_t room; // bytes of children's data
+    std::size_t count;
+    std::size_t total; // entries
+    std::size_t i = 0;
+    std::size_t offset = 0;
+    bool object;
+};
 
-bool container_valid(const char *base, std::size_t size, int depth, bool root) {
-    if (depth > kMaxDepth || size < sizeof(std::uint32_t)) return false;
+bool open_container(const char *base, std::size_t size, bool root, Frame &f) {
+    if (size < sizeof(std::uint32_t)) return false;
     std::uint32_t header = read_u32(base);
     if (header & ~(JB_CMASK | JB_FSCALAR | JB_FOBJECT | JB_FARRAY)) return false;
     bool object = header & JB_FOBJECT, array = header & JB_FARRAY;
     std::size_t count = header & JB_CMASK;
     if (object == array) return false;
     if ((header & JB_FSCALAR) && (!root || !array || count != 1)) return false;
-    std::size_t entries = object ? 2 * count : count;
-    if (entries > (size - sizeof(std::uint32_t)) / sizeof(JEntry)) return false;
-    const char *children = base + sizeof(std::uint32_t) + entries * sizeof(JEntry);
-    std::size_t room = size - sizeof(std::uint32_t) - entries * sizeof(JEntry);
-    std::size_t offset = 0;
-    for (std::size_t i = 0; i < entries; i++) {
-        JEntry entry = read_u32(base + sizeof(std::uint32_t) + i * sizeof(JEntry));
+    std::size_t total = object ? 2 * count : count;
+    if (total > (size - sizeof(std::uint32_t)) / sizeof(JEntry)) return false;
+    f.entries = base + sizeof(std::uint32_t);
+    f.children = f.entries + total * sizeof(JEntry);
+    f.room = size - sizeof(std::uint32_t) - total * sizeof(JEntry);
+    f.count = count;
+    f.total = total;
+    f.object = object;
+    return true;
+}
+
+// Iterative (a value may nest as deep as PostgreSQL's stack allows).
+bool container_valid(const char *base, std::size_t size) {
+    std::vector<Frame> stack(1);
+    if (!open_container(base, size, true, stack.back())) return false;
+    while (!stack.empty()) {
+        Frame &f = stack.back();
+        if (f.i == f.total) {
+            stack.pop_back();
+            continue;
+        }
+        JEntry entry = read_u32(f.entries + f.i * sizeof(JEntry));
         std::size_t field = JBE_OFFLENFLD(entry);
-        std::size_t end = JBE_HAS_OFF(entry) ? field : offset + field;
-        if (end < offset || end > room) return false;
+        std::size_t start = f.offset, end = JBE_HAS_OFF(entry) ? field : start + field;
+        if (end < start || end > f.room) return false;
         std::uint32_t type = entry & JENTRY_TYPEMASK;
-        if (object && i < count && type != JENTRY_ISSTRING) return false; // keys are strings
-        // Offsets inside a container count from its first child; alignment from the container.
-        if (!value_valid(type, children, offset, end, depth)) return false;
-        offset = end;
+        if (f.object && f.i < f.count && type != JENTRY_ISSTRING) return false; // keys are strings
+        f.i++;
+        f.offset = end;
+        const char *p = f.children + start;
+        std::size_t len = end - start;
+        switch (type) {
+        case JENTRY_ISSTRING:
+            if (!pg_verifymbstr(p, static_cast<int>(len), true)) return false;
+            break;
+        case JENTRY_ISBOOL_FALSE:
+        case JENTRY_ISBOOL_TRUE:
+        case JENTRY_ISNULL:
+            if (len != 0) return false;
+            break;
+        case JENTRY_ISNUMERIC:
+        case JENTRY_ISCONTAINER: {
+            std::size_t pad = INTALIGN(start) - start;
+            if (pad > len) return false;
+            if (type == JENTRY_ISNUMERIC) {
+                if (!numeric_valid(p + pad, len - pad)) return false;
+                break;
+            }
+            Frame child;
+            if (!open_container(p + pad, len - pad, false, child)) return false;
+            stack.push_back(child); // f may move: not used after this
+            break;
+        }
+        default:
+            return false;
+        }
     }
     return true;
 }
@@ -102,7 +127,7 @@ bool container_valid(const char *base, std::size_t size, int depth, bool root) {
 } // namespace
 
 bool jsonb_bytes_valid(const char *data, std::size_t size) {
-    return container_valid(data, size, 0, true);
+    return container_valid(data, size);
 }
 
 } // namespace dmine::pg

@@ -6,7 +6,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(38);
+SELECT plan(39);
 
 -- The catalogue.
 SELECT is(array(SELECT DISTINCT t.typname::text FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
@@ -67,6 +67,9 @@ SELECT ok(bool_and((dm_context_info(o.l)->>'scale') = 'linear' AND (dm_context_i
 SELECT ok(bool_and(v::text::context_fit_summary::text = v::text AND t::text::context_fit_summary::text = t::text),
           'context_fit_summary text round trip') FROM daily;
 SELECT ok(bool_and(top::text::context_top_summary::text = top::text), 'context_top_summary text round trip') FROM daily;
+SELECT ok(v::text::context_top_summary::text = v::text, 'top lines nested 5,000 deep: exact text round trip')
+FROM (SELECT dm_context_top_summary(g, ('{"a":' || repeat('[', 5000) || repeat(']', 5000) || '}')::jsonb, 2) AS v
+      FROM generate_series(1, 3) g) s;
 SELECT ok(bool_and(context_fit_summary_send(v) = decode(v::text, 'base64')
                    AND context_top_summary_send(top) = decode(top::text, 'base64')),
           'binary send gives the bytes of the text form') FROM daily;
