@@ -21,49 +21,59 @@ CREATE TYPE context_summary (
 COMMENT ON TYPE context_summary IS
     'typical value and spread of a measure per group key (or hour and weekday counts per group), with an overall group; text form is JSON';
 
--- Fitting: one scan, per key a sparse bucket count (bounded per key), merged across workers.
-CREATE FUNCTION dm_context_fit_accum(internal, text, float8) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_fit_accum(internal, text, float8, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_fit_time_accum(internal, text, timestamp) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_fit_time_accum(internal, text, timestamp, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_context_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_context_final(internal) RETURNS context_summary
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- Fitting: one scan, per key a sparse bucket count (bounded per key), merged across workers. The
+-- state is a real type (context_fit_summary: an expanded object in memory, base64 text of its
+-- sealed bytes), so the aggregates split across Citus workers; its options travel with it.
+CREATE TYPE context_fit_summary;
+CREATE FUNCTION context_fit_summary_in(cstring) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION context_fit_summary_out(context_fit_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION context_fit_summary_recv(internal) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION context_fit_summary_send(context_fit_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE context_fit_summary (
+    INPUT = context_fit_summary_in, OUTPUT = context_fit_summary_out,
+    RECEIVE = context_fit_summary_recv, SEND = context_fit_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE context_fit_summary IS
+    'state of dm_context_fit and dm_context_fit_time: per key bucket counts and the fitting options (mergeable); text form is base64';
+CREATE FUNCTION context_fit_summary_combine(context_fit_summary, context_fit_summary) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_accum(context_fit_summary, text, float8) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_accum(context_fit_summary, text, float8, jsonb) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp, jsonb) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_final(context_fit_summary) RETURNS context_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
 CREATE AGGREGATE dm_context_fit(key text, value float8) (
-    SFUNC = dm_context_fit_accum, STYPE = internal, SSPACE = 20000,
-    FINALFUNC = dm_context_final, COMBINEFUNC = dm_context_combine,
-    SERIALFUNC = dm_context_serialize, DESERIALFUNC = dm_context_deserialize, PARALLEL = SAFE
+    SFUNC = dm_context_fit_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_context_fit(text, float8) IS
     'context summary of a measure per key (log scale, min_rows 20, min_spread 0.05): median and Laplace spread per key and overall';
 CREATE AGGREGATE dm_context_fit(key text, value float8, options jsonb) (
-    SFUNC = dm_context_fit_accum, STYPE = internal, SSPACE = 20000,
-    FINALFUNC = dm_context_final, COMBINEFUNC = dm_context_combine,
-    SERIALFUNC = dm_context_serialize, DESERIALFUNC = dm_context_deserialize, PARALLEL = SAFE
+    SFUNC = dm_context_fit_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_context_fit(text, float8, jsonb) IS
     'context summary of a measure per key with options (read from the first row): scale (log, linear), min_rows, min_spread';
 CREATE AGGREGATE dm_context_fit_time(key text, at timestamp) (
-    SFUNC = dm_context_fit_time_accum, STYPE = internal, SSPACE = 20000,
-    FINALFUNC = dm_context_final, COMBINEFUNC = dm_context_combine,
-    SERIALFUNC = dm_context_serialize, DESERIALFUNC = dm_context_deserialize, PARALLEL = SAFE
+    SFUNC = dm_context_fit_time_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_context_fit_time(text, timestamp) IS
     'context summary of the times of the lines per key: counts per hour and per weekday (min_rows 100)';
 CREATE AGGREGATE dm_context_fit_time(key text, at timestamp, options jsonb) (
-    SFUNC = dm_context_fit_time_accum, STYPE = internal, SSPACE = 20000,
-    FINALFUNC = dm_context_final, COMBINEFUNC = dm_context_combine,
-    SERIALFUNC = dm_context_serialize, DESERIALFUNC = dm_context_deserialize, PARALLEL = SAFE
+    SFUNC = dm_context_fit_time_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_context_fit_time(text, timestamp, jsonb) IS
     'context summary of the times of the lines per key with options (read from the first row): min_rows';
@@ -102,21 +112,33 @@ CREATE FUNCTION dm_context_score(surprises float8[]) RETURNS float8
 COMMENT ON FUNCTION dm_context_score(float8[]) IS
     'context score in [0, 1] from the surprises of a line''s features (NULLs ignored): R = max(0, (max - ln k) / ln 10), score = R / (R + 4); 0.5 = one ordinary line in 10,000';
 
--- The k lines of highest score (ties by the line's bytes), in bounded memory, parallel.
-CREATE FUNCTION dm_context_top_accum(internal, float8, jsonb, bigint) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_top_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_context_top_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_context_top_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_context_top_final(internal) RETURNS jsonb[]
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- The k lines of highest score (ties by the line's bytes), in bounded memory, parallel; the state
+-- (context_top_summary) keeps k and the lines' jsonb bytes, checked when read back from bytes.
+CREATE TYPE context_top_summary;
+CREATE FUNCTION context_top_summary_in(cstring) RETURNS context_top_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION context_top_summary_out(context_top_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION context_top_summary_recv(internal) RETURNS context_top_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION context_top_summary_send(context_top_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE context_top_summary (
+    INPUT = context_top_summary_in, OUTPUT = context_top_summary_out,
+    RECEIVE = context_top_summary_recv, SEND = context_top_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE context_top_summary IS
+    'state of dm_context_top: k and the kept lines with their scores (mergeable); text form is base64';
+CREATE FUNCTION context_top_summary_combine(context_top_summary, context_top_summary) RETURNS context_top_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_top_accum(context_top_summary, float8, jsonb, bigint) RETURNS context_top_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_top_final(context_top_summary) RETURNS jsonb[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE AGGREGATE dm_context_top(score float8, line jsonb, k bigint) (
-    SFUNC = dm_context_top_accum, STYPE = internal, SSPACE = 10000,
-    FINALFUNC = dm_context_top_final, COMBINEFUNC = dm_context_top_combine,
-    SERIALFUNC = dm_context_top_serialize, DESERIALFUNC = dm_context_top_deserialize, PARALLEL = SAFE
+    SFUNC = dm_context_top_accum, STYPE = context_top_summary, SSPACE = 10000,
+    FINALFUNC = dm_context_top_final, COMBINEFUNC = context_top_summary_combine, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dm_context_top(float8, jsonb, bigint) IS
     'the k lines of highest score as jsonb[], highest first (k read from the first row, 0 to 1,000,000); NULL scores or lines are skipped';
@@ -137,17 +159,12 @@ AS $$ SELECT COALESCE(a + b, a, b) $$;
 COMMENT ON FUNCTION dm_context_sum(float8, float8) IS
     'the sum of two surprises of one line; one alone when the other is NULL';
 
--- Support functions of the context aggregates (called by PostgreSQL, not by users).
-COMMENT ON FUNCTION dm_context_fit_accum(internal, text, float8) IS 'transition function of dm_context_fit';
-COMMENT ON FUNCTION dm_context_fit_accum(internal, text, float8, jsonb) IS 'transition function of dm_context_fit';
-COMMENT ON FUNCTION dm_context_fit_time_accum(internal, text, timestamp) IS 'transition function of dm_context_fit_time';
-COMMENT ON FUNCTION dm_context_fit_time_accum(internal, text, timestamp, jsonb) IS 'transition function of dm_context_fit_time';
-COMMENT ON FUNCTION dm_context_combine(internal, internal) IS 'combine function of dm_context_fit and dm_context_fit_time';
-COMMENT ON FUNCTION dm_context_serialize(internal) IS 'serialize function of dm_context_fit and dm_context_fit_time';
-COMMENT ON FUNCTION dm_context_deserialize(bytea, internal) IS 'deserialize function of dm_context_fit and dm_context_fit_time';
-COMMENT ON FUNCTION dm_context_final(internal) IS 'final function of dm_context_fit and dm_context_fit_time: the context_summary';
-COMMENT ON FUNCTION dm_context_top_accum(internal, float8, jsonb, bigint) IS 'transition function of dm_context_top';
-COMMENT ON FUNCTION dm_context_top_combine(internal, internal) IS 'combine function of dm_context_top';
-COMMENT ON FUNCTION dm_context_top_serialize(internal) IS 'serialize function of dm_context_top';
-COMMENT ON FUNCTION dm_context_top_deserialize(bytea, internal) IS 'deserialize function of dm_context_top';
-COMMENT ON FUNCTION dm_context_top_final(internal) IS 'final function of dm_context_top: the k lines of highest score';
+-- Support functions of the context aggregates (called by PostgreSQL, not by users); the state
+-- types' input/output and combine functions get theirs from 96_state_comments.sql.
+COMMENT ON FUNCTION dm_context_fit_accum(context_fit_summary, text, float8) IS 'transition function of dm_context_fit';
+COMMENT ON FUNCTION dm_context_fit_accum(context_fit_summary, text, float8, jsonb) IS 'transition function of dm_context_fit';
+COMMENT ON FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp) IS 'transition function of dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp, jsonb) IS 'transition function of dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_final(context_fit_summary) IS 'final function of dm_context_fit and dm_context_fit_time: the context_summary';
+COMMENT ON FUNCTION dm_context_top_accum(context_top_summary, float8, jsonb, bigint) IS 'transition function of dm_context_top';
+COMMENT ON FUNCTION dm_context_top_final(context_top_summary) IS 'final function of dm_context_top: the k lines of highest score';

@@ -4,7 +4,7 @@
 -- view by id_ligne) and a planted set.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(51);
+SELECT plan(64);
 
 -- Exact figures of dm_stats (and the quantiles within the sketch's rank error) -------------------
 CREATE TEMP TABLE st AS
@@ -106,6 +106,29 @@ SELECT (SELECT dmine.dm_iforest(f, '{"seed": 7}') FROM citus_test.planted) AS d,
        (SELECT dmine.dm_iforest(f, '{"seed": 7}') FROM citus_test.planted_local) AS l;
 SELECT cmp_ok(abs(citus_test.auc(d) - citus_test.auc(l)), '<=', 0.01::float8, 'dm_iforest (planted): AUC within 0.01 of single-node') FROM iso;
 SELECT cmp_ok(citus_test.auc(d), '>=', 0.95::float8, 'dm_iforest (planted): the distributed model finds the outliers (AUC >= 0.95)') FROM iso;
+
+-- Context summaries and top lines: bucket counts merged exactly, so the same summary ---------------
+SELECT citus_test.pushdown('dm_context_fit(text, float8)', 'SELECT dmine.dm_context_fit(product_id::text, unit_price::float8) FROM erp_demo.sales_lines');
+SELECT citus_test.pushdown('dm_context_fit(text, float8, jsonb)', 'SELECT dmine.dm_context_fit(id_client::text, quantite::float8, ''{"min_spread": 0.3}'') FROM entrepot_fr.lignes_vente');
+SELECT citus_test.pushdown('dm_context_fit_time(text, timestamp)', 'SELECT dmine.dm_context_fit_time(depot_id::text, sold_at::timestamp) FROM erp_demo.sales_lines');
+SELECT citus_test.pushdown('dm_context_top(float8, jsonb, bigint)', 'SELECT dmine.dm_context_top(amount::float8, jsonb_build_object(''line'', line_id), 25) FROM erp_demo.sales_lines');
+CREATE TEMP TABLE cx AS
+SELECT (SELECT dmine.dm_context_fit(product_id::text, unit_price::float8) FROM erp_demo.sales_lines)::text AS pd,
+       (SELECT dmine.dm_context_fit(product_id::text, unit_price::float8) FROM citus_test.demo_local)::text AS pl,
+       (SELECT dmine.dm_context_fit(id_client::text, quantite::float8, '{"min_spread": 0.3}') FROM entrepot_fr.lignes_vente)::text AS qd,
+       (SELECT dmine.dm_context_fit(id_client::text, quantite::float8, '{"min_spread": 0.3}') FROM citus_test.fr_local)::text AS ql,
+       (SELECT dmine.dm_context_fit_time(depot_id::text, sold_at::timestamp) FROM erp_demo.sales_lines)::text AS td,
+       (SELECT dmine.dm_context_fit_time(depot_id::text, sold_at::timestamp) FROM citus_test.demo_local)::text AS tl,
+       (SELECT dmine.dm_context_top(amount::float8, jsonb_build_object('line', line_id), 25) FROM erp_demo.sales_lines) AS od,
+       (SELECT dmine.dm_context_top(amount::float8, jsonb_build_object('line', line_id), 25) FROM citus_test.demo_local) AS ol,
+       (SELECT dmine.dm_context_top(montant::float8, jsonb_build_object('ligne', id_ligne), 25) FROM entrepot_fr.lignes_vente) AS fod,
+       (SELECT dmine.dm_context_top(montant::float8, jsonb_build_object('ligne', id_ligne), 25) FROM citus_test.fr_local) AS fol;
+SELECT ok(pd = pl, 'dm_context_fit (demo prices per product): the same summary as single-node') FROM cx;
+SELECT ok(qd = ql, 'dm_context_fit with options (French quantities per customer): the same summary as single-node') FROM cx;
+SELECT ok(td = tl, 'dm_context_fit_time (demo times per depot): the same summary as single-node') FROM cx;
+SELECT ok(od = ol AND fod = fol AND cardinality(od) = 25, 'dm_context_top (both warehouses): the same 25 lines as single-node') FROM cx;
+SELECT lives_ok($$SELECT citus_test.run_pushed('SELECT count(*) FROM (SELECT customer_id, dmine.dm_context_fit(product_id::text, quantity::float8) FROM erp_demo.sales_lines GROUP BY customer_id) t')$$,
+                'dm_context_fit GROUP BY the distribution column runs on the shards');
 
 -- Every splittable aggregate of dmine has a real state type (else Citus pulls every row) -------------
 SELECT todo_start('aggregates whose state type is still internal')

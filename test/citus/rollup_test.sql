@@ -3,7 +3,7 @@
 -- table distributed itself rolls up on the workers.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(21);
+SELECT plan(24);
 
 SELECT citus_test.pushdown('dm_stats_summary(float8)',
     'SELECT date_key, dmine.dm_stats_summary(amount::float8) FROM erp_demo.sales_lines GROUP BY date_key');
@@ -71,6 +71,19 @@ CREATE TEMP TABLE kms AS SELECT dmine.dm_kmeans_summary(f) AS s FROM citus_test.
 SELECT cmp_ok(abs(citus_test.sse(dmine.dm_summary_kmeans(s, 4), 'SELECT f FROM citus_test.planted_local')
                   / citus_test.sse((SELECT dmine.dm_kmeans(f, 4) FROM citus_test.planted_local), 'SELECT f FROM citus_test.planted_local') - 1),
               '<=', 0.001::float8, 'K-Means summary from the workers: SSE within 0.1% of the one-step fit') FROM kms;
+
+-- Context summaries: kept per customer and month in a table distributed like the facts, rolled up on
+-- the workers, the same context summary as one scan of the local copy.
+CREATE TABLE citus_test.monthly_context (customer_id int, month date, c dmine.context_fit_summary);
+SELECT create_distributed_table('citus_test.monthly_context', 'customer_id', colocate_with => 'erp_demo.sales_lines');
+INSERT INTO citus_test.monthly_context
+SELECT customer_id, date_trunc('month', sold_at)::date, dmine.dm_context_fit_summary(product_id::text, unit_price::float8)
+FROM erp_demo.sales_lines GROUP BY 1, 2;
+SELECT citus_test.pushdown('dm_rollup(dmine.context_fit_summary)', 'SELECT dmine.dm_rollup(c) FROM citus_test.monthly_context');
+CREATE TEMP TABLE cy AS
+SELECT dmine.dm_summary_context(dmine.dm_rollup(c))::text AS d FROM citus_test.monthly_context;
+SELECT is((SELECT d FROM cy), (SELECT dmine.dm_context_fit(product_id::text, unit_price::float8)::text FROM citus_test.demo_local),
+          'monthly context summaries rolled up on the workers: the one-step dm_context_fit');
 
 SELECT * FROM finish();
 ROLLBACK;

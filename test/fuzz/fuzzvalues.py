@@ -93,6 +93,15 @@ MODELS = {
         "(SELECT dmine.dm_context_fit_time((x % 2)::text, timestamp '2024-01-01' + x * interval '1 hour') "
         "FROM generate_series(1, 300) x)",
     ],
+    'context_fit_summary': [
+        "(SELECT dmine.dm_context_fit_summary((x % 3)::text, x) FROM generate_series(1, 60) x)",
+        "(SELECT dmine.dm_context_fit_time_summary((x % 2)::text, timestamp '2024-01-01' + x * interval '1 hour') "
+        "FROM generate_series(1, 300) x)",
+    ],
+    'context_top_summary': [
+        "(SELECT dmine.dm_context_top_summary(x, jsonb_build_object('x', x, 'a', ARRAY[x, NULL]), 5) "
+        "FROM generate_series(1, 60) x)",
+    ],
 }
 
 CTX = ("(SELECT jsonb_build_object('run_id', 1, 'mapping', dmine.dm_mining_mapping(c), "

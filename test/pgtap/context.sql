@@ -15,7 +15,7 @@ SELECT dblink_connect('ctx', :'conn') \g /dev/null
 \set shops `cat test/warehouses/context_shops.sql`
 SELECT dblink_exec('ctx', :'plant') \g /dev/null
 BEGIN;
-SELECT plan(48);
+SELECT plan(55);
 
 -- 1. The functions ---------------------------------------------------------------------------------
 CREATE TEMP TABLE t AS
@@ -41,6 +41,19 @@ SELECT is((SELECT context_summary_recv_check FROM (SELECT (context_summary_send(
 SELECT ok((SELECT dm_context_score(ARRAY[NULL, 0.1]::float8[]) < 0.05), 'score near 0 for an ordinary line');
 SELECT ok((SELECT abs(dm_context_score(ARRAY[ln(1e4) + ln(2), 0]::float8[]) - 0.5) < 1e-12), 'score 0.5: one line in 10,000');
 SELECT is((SELECT dm_context_top(g::float8, jsonb_build_object('g', g), 2) FROM t), ARRAY['{"g": 5000}', '{"g": 4999}']::jsonb[], 'dm_context_top');
+-- One line against all its summaries at once: integer keys as integers, text keys as text.
+SELECT is((SELECT g FROM t, s ORDER BY dm_context_line_score(sp, NULL, NULL, NULL, st, (g % 10)::int8, NULL::text, (g % 10)::int, p, NULL, NULL, at) DESC, g LIMIT 1),
+          77, 'line score: the x40 price first (integer keys)');
+SELECT is((SELECT count(*) FROM t, s WHERE dm_context_line_score(sp, NULL, NULL, NULL, st, g % 10, NULL::text, g % 10, p, NULL, NULL, at)
+                                          IS DISTINCT FROM dm_context_line_score(sp, NULL, NULL, NULL, st, k, NULL::text, k::varchar, p, NULL, NULL, at)),
+          0::bigint, 'line score: integer and text keys find the same groups');
+SELECT is((SELECT (dm_context_line_explain(sp, NULL, NULL, NULL, st, k, NULL::text, k, p, NULL, NULL, at)->>'feature')::int FROM t, s WHERE g = 78),
+          4, 'line explain: the 03:10 sale is typed by its time');
+SELECT ok((SELECT abs((dm_context_line_explain(sp, NULL, NULL, NULL, NULL, k, NULL::text, k, p, NULL, NULL, at)->'surprises'->>0)::float8
+                      - dm_context_surprise(sp, k, p)) < 1e-12 FROM t, s WHERE g = 77), 'line explain: the price surprise of dm_context_surprise');
+SELECT throws_ok($$SELECT dm_context_line_score(st, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1, now()::timestamp) FROM s$$, '22023', NULL, 'line score: a time summary given as the price summary');
+SELECT throws_ok($$SELECT dm_context_line_score(sp, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1, now()::timestamp, ARRAY[sl], '{1,2}') FROM s$$, '2202E', NULL, 'line score: one extra value per extra summary');
+SELECT throws_ok($$SELECT dm_context_line_score(sp, NULL, NULL, NULL, NULL, 1, 1, 1, 1, 1, 1, now()::timestamp, NULL, NULL, NULL) FROM s$$, '22004', NULL, 'line score: leave_out NULL');
 -- Parallel plans give the same summary.
 SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0; SET LOCAL min_parallel_table_scan_size = 0;
 SELECT is((SELECT dm_context_fit(k, p)::text FROM t), (SELECT sp::text FROM s), 'parallel fit = serial fit');

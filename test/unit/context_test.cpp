@@ -35,6 +35,48 @@ TEST(Context, MergedStatesGiveTheSerialSummary) {
     EXPECT_EQ(Summary::fit(all).to_json(), Summary::fit(a).to_json());
 }
 
+// The state's bytes (varint bucket counts): exact round trip over negative and large keys, linear
+// scale, and every truncation or changed byte either refused as corrupted or read cleanly.
+TEST(Context, StateBytesRoundTripAndRefuseDamage) {
+    Options linear;
+    linear.scale = Scale::Linear;
+    ContextState s(linear);
+    for (int i = 0; i < 3000; i++) {
+        std::string key = std::to_string(i % 7);
+        s.add_value(key.data(), key.size(), true, (i % 2 ? -1 : 1) * std::pow(1.7, i % 400));
+    }
+    ByteWriter out;
+    s.serialize(out);
+    const auto &bytes = out.bytes();
+    ByteReader in(bytes.data(), bytes.size());
+    auto back = ContextState::deserialize(in);
+    in.expect_end();
+    ByteWriter again;
+    back.serialize(again);
+    EXPECT_EQ(again.bytes().size(), bytes.size());
+    EXPECT_EQ(Summary::fit(back).to_json(), Summary::fit(s).to_json());
+    for (std::size_t cut = 0; cut < bytes.size(); cut += 7) {
+        ByteReader part(bytes.data(), cut);
+        EXPECT_THROW(
+            {
+                ContextState::deserialize(part);
+                part.expect_end();
+            },
+            Error);
+    }
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        auto damaged = bytes;
+        damaged[i] ^= 0x5a;
+        ByteReader r(damaged.data(), damaged.size());
+        try {
+            auto state = ContextState::deserialize(r);
+            Summary::fit(state);
+        } catch (const Error &e) {
+            EXPECT_NE(e.kind(), ErrorKind::Internal);
+        }
+    }
+}
+
 TEST(Context, StoredFormsRoundTrip) {
     auto summary = Summary::fit(prices(0, 2000));
     auto bytes = summary.encode();
@@ -99,4 +141,11 @@ TEST(Context, TopLinesKeepTheHighestWhateverTheOrder) {
     EXPECT_EQ(r[0].first, 99);
     EXPECT_EQ(r[2].first, 97);
     EXPECT_THROW(TopLines(-1), Error);
+}
+
+TEST(Context, IntegerKeysFindTheirGroups) {
+    auto summary = Summary::fit(prices(0, 2000));
+    ASSERT_NE(summary.find(std::int64_t{3}), nullptr);
+    EXPECT_EQ(summary.find(std::int64_t{3}), summary.find(std::string_view("3")));
+    EXPECT_EQ(summary.find(std::int64_t{12}), nullptr);
 }

@@ -2,25 +2,25 @@
 -- surprise of every feature in its context, the type, and a sentence with the numbers.
 
 -- The surprises of a line, in the order price, quantity, amount, time, extra features (NULL for a
--- feature without a summary or a value); each from its group, else from all lines.
+-- feature without a summary or a value); each from its group, else from all lines
+-- (dm_context_line_explain, the figures of the step's score).
 CREATE FUNCTION dm_pipeline_line_surprises(line jsonb, s_price context_summary, s_qty_p context_summary,
                                            s_qty_c context_summary, s_amount context_summary,
                                            s_time context_summary, s_extra context_summary[]) RETURNS float8[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT ARRAY[
-        COALESCE(@extschema@.dm_context_surprise(s_price, line->>'product', (line->>'unit_price')::float8),
-                 @extschema@.dm_context_surprise(s_price, NULL, (line->>'unit_price')::float8)),
-        @extschema@.dm_context_sum(COALESCE(@extschema@.dm_context_surprise(s_qty_p, line->>'product', (line->>'quantity')::float8, 'high'),
-                                              @extschema@.dm_context_surprise(s_qty_p, NULL, (line->>'quantity')::float8, 'high')),
-                                     @extschema@.dm_context_surprise(s_qty_c, line->>'customer_key', (line->>'quantity')::float8, 'high')),
-        COALESCE(@extschema@.dm_context_surprise(s_amount, line->>'customer_key', (line->>'amount')::float8, 'high'),
-                 @extschema@.dm_context_surprise(s_amount, NULL, (line->>'amount')::float8, 'high')),
-        COALESCE(@extschema@.dm_context_surprise(s_time, line->>'store', (line->>'at')::timestamp),
-                 @extschema@.dm_context_surprise(s_time, NULL, (line->>'at')::timestamp))]
-        || ARRAY(SELECT @extschema@.dm_context_surprise(s_extra[k], NULL, (line->'extras'->>k)::float8)
-                 FROM generate_subscripts(s_extra, 1) AS k ORDER BY k)
+DECLARE
+    extras float8[] := ARRAY(SELECT (line->'extras'->>k)::float8 FROM generate_subscripts(s_extra, 1) AS k ORDER BY k);
+    e jsonb;
+BEGIN
+    -- a simple expression: its call keeps the decoded summaries for the transaction (a SQL
+    -- function would decode them again on every call)
+    e := @extschema@.dm_context_line_explain(s_price, s_qty_p, s_qty_c, s_amount, s_time,
+            line->>'product', line->>'customer_key', line->>'store', (line->>'unit_price')::float8,
+            (line->>'quantity')::float8, (line->>'amount')::float8, (line->>'at')::timestamp, s_extra, extras);
+    RETURN ARRAY(SELECT (v #>> '{}')::float8 FROM jsonb_array_elements(e->'surprises') WITH ORDINALITY AS u(v, k) ORDER BY k);
+END
 $$;
 COMMENT ON FUNCTION dm_pipeline_line_surprises(jsonb, context_summary, context_summary, context_summary, context_summary, context_summary, context_summary[]) IS
     'pipeline internal: the surprise of every feature of a kept line in its context (price, quantity, amount, time, extra features)';
@@ -39,6 +39,7 @@ DECLARE
     total float8;
 BEGIN
     SELECT names[k] INTO kind FROM unnest(s) WITH ORDINALITY AS u(v, k) WHERE v IS NOT NULL ORDER BY v DESC, k LIMIT 1;
+    -- as dm_context_line_explain's feature: the amount is the price times the quantity
     IF kind = 'amount' AND greatest(COALESCE(s[1], 0), COALESCE(s[2], 0)) >= 0.5 * s[3] THEN
         kind := CASE WHEN COALESCE(s[1], 0) >= COALESCE(s[2], 0) THEN 'price' ELSE 'quantity' END;
     END IF;

@@ -22,6 +22,33 @@ namespace {
     fail(ErrorKind::Corrupted, std::string("corrupted context state: ") + what);
 }
 
+void put_varint(ByteWriter &out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.put<std::uint8_t>(static_cast<std::uint8_t>(v | 0x80));
+        v >>= 7;
+    }
+    out.put<std::uint8_t>(static_cast<std::uint8_t>(v));
+}
+
+std::uint64_t get_varint(ByteReader &in) {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        auto byte = in.get<std::uint8_t>();
+        if (shift == 63 && byte > 1) corrupted("number out of range");
+        v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return v;
+    }
+    corrupted("number too long");
+}
+
+std::uint64_t zigzag(std::int64_t v) {
+    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+
+std::int64_t unzigzag(std::uint64_t v) {
+    return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
 } // namespace
 
 void validate(const Options &options) {
@@ -123,24 +150,43 @@ void GroupCounts::merge(const GroupCounts &other) {
     for (const auto &b : other.buckets) add(b.key, b.count);
 }
 
+// Bucket counts cross the network (Citus ships one state per shard as text): the line count, the
+// number of buckets, then per bucket the key (zigzag for the first, then the gap to the previous
+// one, at least 1) and the count, all as LEB128 varints (2 to 4 bytes a bucket instead of 16).
 void GroupCounts::serialize(ByteWriter &out) const {
-    out.put<std::uint64_t>(n);
-    out.put_vector(buckets);
+    put_varint(out, n);
+    put_varint(out, buckets.size());
+    std::int64_t previous = 0;
+    for (std::size_t i = 0; i < buckets.size(); i++) {
+        std::int64_t key = buckets[i].key;
+        put_varint(out, i == 0 ? zigzag(key) : static_cast<std::uint64_t>(key - previous));
+        put_varint(out, buckets[i].count);
+        previous = key;
+    }
 }
 
 GroupCounts GroupCounts::deserialize(ByteReader &in, Kind kind) {
     GroupCounts g;
-    g.n = in.get<std::uint64_t>();
-    g.buckets = in.get_vector<Bucket, StateAllocator<Bucket>>(kMaxBuckets);
+    g.n = get_varint(in);
+    auto count = get_varint(in);
+    if (count > kMaxBuckets || count > in.remaining() / 2) corrupted("bucket count out of range");
+    g.buckets.reserve(count);
+    std::int64_t key = 0;
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < g.buckets.size(); i++) {
-        if (i && g.buckets[i].key <= g.buckets[i - 1].key) corrupted("buckets out of order");
-        if (kind == Kind::Time && (g.buckets[i].key < 0 || g.buckets[i].key >= kTimeBins))
-            corrupted("time bin out of range");
-        if (g.buckets[i].pad != 0) corrupted("padding set");
-        if (g.buckets[i].count == 0 || g.buckets[i].count > UINT64_MAX - total)
-            corrupted("bucket count out of range");
-        total += g.buckets[i].count;
+    for (std::uint64_t i = 0; i < count; i++) {
+        std::uint64_t step = get_varint(in);
+        if (i == 0) {
+            key = unzigzag(step);
+        } else {
+            if (step == 0 || step > UINT32_MAX) corrupted("buckets out of order");
+            key += static_cast<std::int64_t>(step);
+        }
+        if (key < INT32_MIN || key > INT32_MAX) corrupted("bucket key out of range");
+        if (kind == Kind::Time && (key < 0 || key >= kTimeBins)) corrupted("time bin out of range");
+        std::uint64_t c = get_varint(in);
+        if (c == 0 || c > UINT64_MAX - total) corrupted("bucket count out of range");
+        total += c;
+        g.buckets.push_back(Bucket{static_cast<std::int32_t>(key), 0, c});
     }
     if (total != (kind == Kind::Time ? 2 * g.n : g.n)) corrupted("counts do not add up");
     return g;

@@ -5,6 +5,7 @@
 #include "core/interrupt.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace dmine::context {
@@ -112,14 +113,30 @@ Summary Summary::fit(const ContextState &state) {
 
 void Summary::index() {
     by_key_.clear();
+    by_int_.clear();
     by_key_.reserve(groups_.size());
-    for (std::size_t i = 0; i < groups_.size(); i++) by_key_.emplace(groups_[i].key, i);
+    for (std::size_t i = 0; i < groups_.size(); i++) {
+        const std::string &k = groups_[i].key;
+        by_key_.emplace(std::string_view(k), i);
+        std::int64_t v;
+        auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
+        if (ec == std::errc() && end == k.data() + k.size() && std::to_string(v) == k)
+            by_int_.emplace(v, i);
+    }
+}
+
+const Group *Summary::find(std::string_view key) const {
+    auto it = by_key_.find(key);
+    return it == by_key_.end() ? nullptr : &groups_[it->second];
+}
+
+const Group *Summary::find(std::int64_t key) const {
+    auto it = by_int_.find(key);
+    return it == by_int_.end() ? nullptr : &groups_[it->second];
 }
 
 const Group *Summary::find(const std::string *key) const {
-    if (!key) return &overall_;
-    auto it = by_key_.find(*key);
-    return it == by_key_.end() ? nullptr : &groups_[it->second];
+    return key ? find(std::string_view(*key)) : &overall_;
 }
 
 std::optional<Assessment> Summary::assess_value(const std::string *key, double x, Side side,
@@ -127,12 +144,18 @@ std::optional<Assessment> Summary::assess_value(const std::string *key, double x
     if (options_.kind != Kind::Value)
         fail(ErrorKind::InvalidParameter, "this context summary counts times, not values", {},
              "Pass a timestamp.");
-    const Group *g = find(key);
+    return assess_value_in(find(key), x, side, leave_out);
+}
+
+std::optional<Assessment> Summary::assess_value_in(const Group *g, double x, Side side,
+                                                   bool leave_out) const {
+    const bool overall = g == &overall_;
     if (!g || !std::isfinite(x)) return std::nullopt;
     if (options_.scale == Scale::Log && !(x > 0)) return std::nullopt;
     double t = options_.scale == Scale::Log ? std::log(x) : x;
     std::uint64_t n = g->n - (leave_out && g->n > 0 ? 1 : 0);
-    if (n < 1 || (key && n < static_cast<std::uint64_t>(options_.min_rows))) return std::nullopt;
+    if (n < 1 || (!overall && n < static_cast<std::uint64_t>(options_.min_rows)))
+        return std::nullopt;
     double d = t - g->center;
     std::int32_t bucket;
     double own = leave_out && value_bucket(options_.scale, x, bucket)
@@ -143,7 +166,7 @@ std::optional<Assessment> Summary::assess_value(const std::string *key, double x
                                                 : options_.min_spread * std::fabs(g->center);
     b = std::max({b, floor, 1e-12});
     Assessment a;
-    a.overall = key == nullptr;
+    a.overall = overall;
     a.group = g;
     a.lines = n;
     a.spread = b;
@@ -163,10 +186,16 @@ std::optional<Assessment> Summary::assess_time(const std::string *key, std::int6
     if (options_.kind != Kind::Time)
         fail(ErrorKind::InvalidParameter, "this context summary describes values, not times", {},
              "Pass a number.");
-    const Group *g = find(key);
+    return assess_time_in(find(key), timestamp, leave_out);
+}
+
+std::optional<Assessment> Summary::assess_time_in(const Group *g, std::int64_t timestamp,
+                                                  bool leave_out) const {
+    const bool overall = g == &overall_;
     if (!g) return std::nullopt;
     std::uint64_t n = g->n - (leave_out && g->n > 0 ? 1 : 0);
-    if (n < 1 || (key && n < static_cast<std::uint64_t>(options_.min_rows))) return std::nullopt;
+    if (n < 1 || (!overall && n < static_cast<std::uint64_t>(options_.min_rows)))
+        return std::nullopt;
     int hour, weekday;
     time_bins(timestamp, hour, weekday);
     auto bins = g->bins;
@@ -175,7 +204,7 @@ std::optional<Assessment> Summary::assess_time(const std::string *key, std::int6
         if (bins[24 + weekday]) bins[24 + weekday]--;
     }
     Assessment a;
-    a.overall = key == nullptr;
+    a.overall = overall;
     a.group = g;
     a.lines = n;
     a.hour = hour;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -50,6 +51,11 @@ struct Assessment {
 
 class Summary {
 public:
+    Summary() = default;
+    Summary(Summary &&) = default;
+    Summary &operator=(Summary &&) = default;
+    Summary(const Summary &) = delete; // the key index points into groups_
+    Summary &operator=(const Summary &) = delete;
     static Summary fit(const ContextState &state);
     static Summary decode(const void *data, std::size_t size);
     static Summary from_json(const char *text);
@@ -64,8 +70,18 @@ public:
                                            bool leave_out) const;
     std::optional<Assessment> assess_time(const std::string *key, std::int64_t timestamp,
                                           bool leave_out) const;
+    // The same against a group already found (nullptr: unknown; &overall(): the overall group).
+    std::optional<Assessment> assess_value_in(const Group *g, double x, Side side,
+                                              bool leave_out) const;
+    std::optional<Assessment> assess_time_in(const Group *g, std::int64_t timestamp,
+                                             bool leave_out) const;
     // The typical value of a group (value kind), nullopt when too small or unknown.
     std::optional<double> typical(const std::string *key) const;
+
+    const Group &overall() const noexcept { return overall_; }
+    const Group *find(std::string_view key) const;
+    const Group *find(std::int64_t key) const; // keys written as integers (decimal, canonical)
+    Kind kind() const noexcept { return options_.kind; }
 
 private:
     const Group *find(const std::string *key) const;
@@ -75,7 +91,8 @@ private:
     std::uint64_t rows_seen_ = 0, skipped_ = 0;
     Group overall_;
     std::vector<Group> groups_; // sorted by key
-    std::unordered_map<std::string, std::size_t> by_key_;
+    std::unordered_map<std::string_view, std::size_t> by_key_;
+    std::unordered_map<std::int64_t, std::size_t> by_int_;
     friend struct SummaryCodec;
 };
 
