@@ -8,24 +8,7 @@
 -- @install CREATE TYPE context_summary (
 -- @install COMMENT ON TYPE context_summary IS
 
--- Fitting: one scan, per key a sparse bucket count (bounded per key), merged across workers.
--- @install CREATE FUNCTION dm_context_fit_accum(internal, text, float8) RETURNS internal
--- @install CREATE FUNCTION dm_context_fit_accum(internal, text, float8, jsonb) RETURNS internal
--- @install CREATE FUNCTION dm_context_fit_time_accum(internal, text, timestamp) RETURNS internal
--- @install CREATE FUNCTION dm_context_fit_time_accum(internal, text, timestamp, jsonb) RETURNS internal
--- @install CREATE FUNCTION dm_context_combine(internal, internal) RETURNS internal
--- @install CREATE FUNCTION dm_context_serialize(internal) RETURNS bytea
--- @install CREATE FUNCTION dm_context_deserialize(bytea, internal) RETURNS internal
--- @install CREATE FUNCTION dm_context_final(internal) RETURNS context_summary
-
--- @install CREATE AGGREGATE dm_context_fit(key text, value float8) (
--- @install COMMENT ON AGGREGATE dm_context_fit(text, float8) IS
--- @install CREATE AGGREGATE dm_context_fit(key text, value float8, options jsonb) (
--- @install COMMENT ON AGGREGATE dm_context_fit(text, float8, jsonb) IS
--- @install CREATE AGGREGATE dm_context_fit_time(key text, at timestamp) (
--- @install COMMENT ON AGGREGATE dm_context_fit_time(text, timestamp) IS
--- @install CREATE AGGREGATE dm_context_fit_time(key text, at timestamp, options jsonb) (
--- @install COMMENT ON AGGREGATE dm_context_fit_time(text, timestamp, jsonb) IS
+-- Fitting and the k best lines: their aggregates come over their state types (piece ctxstate).
 
 -- Using a summary.
 -- @install CREATE FUNCTION dm_context_surprise(summary context_summary, key text, value float8, side text DEFAULT 'both',
@@ -35,15 +18,6 @@
 -- @install CREATE FUNCTION dm_context_typical(summary context_summary, key text) RETURNS float8
 -- @install CREATE FUNCTION dm_context_info(summary context_summary) RETURNS jsonb
 -- @install CREATE FUNCTION dm_context_score(surprises float8[]) RETURNS float8
-
--- The k lines of highest score (ties by the line's bytes), in bounded memory, parallel.
--- @install CREATE FUNCTION dm_context_top_accum(internal, float8, jsonb, bigint) RETURNS internal
--- @install CREATE FUNCTION dm_context_top_combine(internal, internal) RETURNS internal
--- @install CREATE FUNCTION dm_context_top_serialize(internal) RETURNS bytea
--- @install CREATE FUNCTION dm_context_top_deserialize(bytea, internal) RETURNS internal
--- @install CREATE FUNCTION dm_context_top_final(internal) RETURNS jsonb[]
--- @install CREATE AGGREGATE dm_context_top(score float8, line jsonb, k bigint) (
--- @install COMMENT ON AGGREGATE dm_context_top(float8, jsonb, bigint) IS
 
 -- Two surprises of one line taken together (the product's and the customer's view of a
 -- quantity): -ln P(E1 + E2 >= s) for independent unit exponentials, s - ln(1 + s) with s their

@@ -184,24 +184,3 @@ DMINE_FUNCTION(dm_context_top_final) {
     if (!state) PG_RETURN_NULL();
     return top_array(*state);
 }
-
-// Entry points of the internal-state definitions of an earlier 0.2.0 development script (the
-// update script creates them before replacing them): thin wrappers over the same states.
-DMINE_FUNCTION(dm_context_combine) {
-    return combine_states<ContextState>(fcinfo);
-}
-DMINE_FUNCTION(dm_context_serialize) {
-    return serialize_state<ContextState>(fcinfo);
-}
-DMINE_FUNCTION(dm_context_deserialize) {
-    return deserialize_state<ContextState>(fcinfo);
-}
-DMINE_FUNCTION(dm_context_top_combine) {
-    return combine_states<TopLines>(fcinfo);
-}
-DMINE_FUNCTION(dm_context_top_serialize) {
-    return serialize_state<TopLines>(fcinfo);
-}
-DMINE_FUNCTION(dm_context_top_deserialize) {
-    return deserialize_state<TopLines>(fcinfo);
-}
