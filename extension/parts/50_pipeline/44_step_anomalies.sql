@@ -19,8 +19,8 @@ COMMENT ON AGGREGATE dm_pipeline_collect(jsonb) IS
 -- Step: anomalies in context (docs/anomaly.md). Pass 1 fits the context summaries: unit price
 -- and quantity per product, quantity and amount per customer, hours and weekdays per store (else
 -- per customer), extra features overall. Pass 2 scores every line: the surprise of each feature
--- in its group (falling back to the overall group when the group is small), combined by
--- dm_context_score; the flagged lines and the top lines are kept (dm_context_top), then typed
+-- in its group (falling back to the overall group when the group is small), combined as
+-- dm_context_score does, in one dm_context_line_score call per line; the flagged lines and the top lines are kept (dm_context_top), then typed
 -- and explained in a sentence.
 CREATE FUNCTION dm_step_anomalies(ctx jsonb) RETURNS jsonb
 LANGUAGE plpgsql

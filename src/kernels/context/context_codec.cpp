@@ -106,6 +106,7 @@ std::vector<std::uint8_t> Summary::encode() const {
     out.put<double>(options_.min_spread);
     out.put<std::uint64_t>(rows_seen_);
     out.put<std::uint64_t>(skipped_);
+    out.put<double>(pooled_spread_);
     SummaryCodec::put_group(out, *this, overall_);
     out.put<std::uint64_t>(groups_.size());
     for (const auto &g : groups_) SummaryCodec::put_group(out, *this, g);
@@ -125,6 +126,7 @@ Summary Summary::decode(const void *data, std::size_t size) {
     s.options_.min_spread = in.get<double>();
     s.rows_seen_ = in.get<std::uint64_t>();
     s.skipped_ = in.get<std::uint64_t>();
+    s.pooled_spread_ = in.get<double>();
     s.overall_ = SummaryCodec::get_group(in, s);
     auto count = in.get<std::uint64_t>();
     if (count > in.remaining() / 16)
@@ -154,6 +156,9 @@ void Summary::check() const {
         overall_.n != rows_seen_ - skipped_)
         bad("rows_seen must be the overall lines plus the skipped ones");
     if (overall_.n < 1) bad("the overall group has no line");
+    if (!std::isfinite(pooled_spread_) || pooled_spread_ < 0 || pooled_spread_ > 1e300 ||
+        (options_.kind == Kind::Time && pooled_spread_ != 0))
+        bad("pooled_spread must be finite and >= 0 (0 for times)");
     auto check_group = [&](const Group &g) {
         if (g.n < 1 || g.n > overall_.n)
             bad("a group's lines must be between 1 and the overall lines");
@@ -187,6 +192,7 @@ std::string Summary::to_json() const {
     if (options_.kind == Kind::Value) {
         j["scale"] = options_.scale == Scale::Log ? "log" : "linear";
         j["min_spread"] = options_.min_spread;
+        j["pooled_spread"] = pooled_spread_;
     }
     j["min_rows"] = options_.min_rows;
     j["rows_seen"] = rows_seen_;
@@ -219,7 +225,7 @@ Summary Summary::from_json(const char *text) {
             s.options_.kind = Kind::Time;
         else
             SummaryCodec::bad_text("kind must be \"value\" or \"time\"");
-        std::size_t fields = 10;
+        std::size_t fields = 11;
         if (s.options_.kind == Kind::Value) {
             const json &scale = need("scale");
             if (scale == "log")
@@ -229,6 +235,7 @@ Summary Summary::from_json(const char *text) {
             else
                 SummaryCodec::bad_text("scale must be \"log\" or \"linear\"");
             s.options_.min_spread = SummaryCodec::get_number(need("min_spread"), "min_spread");
+            s.pooled_spread_ = SummaryCodec::get_number(need("pooled_spread"), "pooled_spread");
         } else {
             fields = 8;
         }

@@ -59,23 +59,84 @@ Group fit_group(const Options &options, const GroupCounts &counts, std::string k
     return g;
 }
 
+// The scale the percentiles of the lines' deviations from their group's median give (groups of
+// at least min_rows lines; else all lines from the overall median), as fit_group does.
+double pooled_spread(const Options &options, const ContextState &state) {
+    std::vector<std::pair<double, std::uint64_t>> pairs;
+    std::uint64_t n = 0;
+    auto add = [&](const GroupCounts &c) {
+        double center = 0;
+        std::uint64_t half = (c.n + 1) / 2, seen = 0;
+        for (const auto &b : c.buckets) {
+            seen += b.count;
+            if (seen >= half) {
+                center = bucket_center(options.scale, b.key);
+                break;
+            }
+        }
+        for (const auto &b : c.buckets)
+            pairs.emplace_back(bucket_center(options.scale, b.key) - center, b.count);
+        n += c.n;
+    };
+    std::size_t i = 0;
+    for (const auto &[key, counts] : state.groups()) {
+        if ((++i & 1023) == 0) check_interrupts();
+        if (counts.n >= static_cast<std::uint64_t>(options.min_rows)) add(counts);
+    }
+    if (n == 0) add(state.overall());
+    if (n < 50) return 0;
+    std::sort(pairs.begin(), pairs.end());
+    const double levels[4] = {0.01, 0.10, 0.90, 0.99};
+    double t[4] = {0, 0, 0, 0};
+    std::uint64_t seen = 0;
+    for (const auto &[v, count] : pairs) {
+        for (int k = 0; k < 4; k++) {
+            auto rank = std::max<std::uint64_t>(
+                1, static_cast<std::uint64_t>(std::ceil(levels[k] * static_cast<double>(n))));
+            if (seen < rank && seen + count >= rank) t[k] = v;
+        }
+        seen += count;
+    }
+    double by = std::max(-t[1], t[2]) / std::log(5.0);
+    if (n >= 1000) by = std::max({by, -t[0] / std::log(50.0), t[3] / std::log(50.0)});
+    return std::max(0.0, by);
+}
+
 double clamp_surprise(double s) {
     if (!(s >= 0)) return 0;
     return std::min(s, kMaxSurprise);
 }
 
-// -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins;
-// with `cyclic`, the frequencies are first smoothed over the neighbouring bins (1/4, 1/2, 1/4).
-double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
-                    bool cyclic) {
+// The bin frequencies of `first`..`first + count`; with `cyclic`, smoothed over the neighbouring
+// bins (1/4, 1/2, 1/4).
+std::array<double, kTimeBins> bin_frequencies(const std::array<std::uint64_t, kTimeBins> &bins,
+                                              int first, int count, bool cyclic) {
     std::array<double, kTimeBins> f{};
-    double total = 0;
     for (int b = 0; b < count; b++) {
         double c = static_cast<double>(bins[first + b]);
         if (cyclic)
             c = 0.5 * c + 0.25 * static_cast<double>(bins[first + (b + count - 1) % count]) +
                 0.25 * static_cast<double>(bins[first + (b + 1) % count]);
-        f[b] = c + kTimeSmoothing;
+        f[b] = c;
+    }
+    return f;
+}
+
+// -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins. A group
+// (`prior` set: the overall bins) gets kPrior pseudo-lines spread like the overall profile; the
+// overall group kTimeSmoothing per bin.
+double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
+                    bool cyclic, const std::array<std::uint64_t, kTimeBins> *prior) {
+    auto f = bin_frequencies(bins, first, count, cyclic);
+    std::array<double, kTimeBins> g{};
+    double prior_total = 0;
+    if (prior) {
+        g = bin_frequencies(*prior, first, count, cyclic);
+        for (int b = 0; b < count; b++) prior_total += g[b] + kTimeSmoothing;
+    }
+    double total = 0;
+    for (int b = 0; b < count; b++) {
+        f[b] += prior ? kPrior * (g[b] + kTimeSmoothing) / prior_total : kTimeSmoothing;
         total += f[b];
     }
     double p = 0;
@@ -99,6 +160,7 @@ Summary Summary::fit(const ContextState &state) {
     s.skipped_ = state.skipped();
     s.rows_seen_ = state.overall().n + state.skipped();
     s.overall_ = fit_group(s.options_, state.overall(), std::string());
+    if (s.options_.kind == Kind::Value) s.pooled_spread_ = pooled_spread(s.options_, state);
     s.groups_.reserve(state.groups().size());
     std::size_t i = 0;
     for (const auto &[key, counts] : state.groups()) {
@@ -164,6 +226,7 @@ std::optional<Assessment> Summary::assess_value_in(const Group *g, double x, Sid
     double b = std::max(0.0, g->spread_sum - own) / static_cast<double>(n);
     double floor = options_.scale == Scale::Log ? options_.min_spread
                                                 : options_.min_spread * std::fabs(g->center);
+    if (!overall) b = std::max(b, pooled_spread_);
     b = std::max({b, floor, 1e-12});
     Assessment a;
     a.overall = overall;
@@ -211,8 +274,9 @@ std::optional<Assessment> Summary::assess_time_in(const Group *g, std::int64_t t
     a.weekday = weekday;
     a.typical = static_cast<double>(bins[hour]) / static_cast<double>(n);
     a.spread = static_cast<double>(bins[24 + weekday]) / static_cast<double>(n);
-    double sh = bin_surprise(bins, 0, 24, hour, true);
-    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false);
+    const auto *prior = overall ? nullptr : &overall_.bins;
+    double sh = bin_surprise(bins, 0, 24, hour, true, prior);
+    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false, prior);
     a.by_weekday = sd > sh;
     a.surprise = std::max(sh, sd);
     return a;

@@ -4,9 +4,12 @@
 //
 // Surprise: -ln of the tail probability of a line under its group's model, in nats. Values: a
 // Laplace law of centre c and scale b = mean |t - c| (t = ln x on the log scale), so
-// P(|T - c| >= d) = exp(-d / b). Time: P(a line falls in an hour at most as frequent as this
-// one), the same for the weekday, the larger surprise kept. With leave_out, the line itself is
-// taken out of its group's figures first (it was one of the fitted lines).
+// P(|T - c| >= d) = exp(-d / b); b is at least the scale of the pooled deviations of all lines
+// from their group's median (from their percentiles), so that a group whose lines are nearly all
+// equal (a quantity of 1) takes the spread the other groups show. Time: P(a line falls in an
+// hour at most as frequent as this one), the group's counts mixed with kPrior pseudo-lines of
+// the overall profile; the same for the weekday, the larger surprise kept. With leave_out, the line
+// itself is taken out of its group's figures first (it was one of the fitted lines).
 #pragma once
 
 #include "context/context_groups.hpp"
@@ -22,7 +25,8 @@
 namespace dmine::context {
 
 constexpr std::uint32_t kSummaryMagic = 0x58434d44; // "DMCX"
-constexpr std::uint16_t kSummaryVersion = 1;
+constexpr std::uint16_t kSummaryVersion = 2;
+constexpr double kPrior = 5; // time: pseudo-lines of the overall profile mixed into a group
 constexpr double kMaxSurprise = 1e4;
 
 enum class Side { Both, High, Low };
@@ -89,6 +93,7 @@ private:
     void check() const; // InvalidText / Corrupted on a broken rule
     Options options_;
     std::uint64_t rows_seen_ = 0, skipped_ = 0;
+    double pooled_spread_ = 0; // value kind: scale of the deviations from the group medians
     Group overall_;
     std::vector<Group> groups_; // sorted by key
     std::unordered_map<std::string_view, std::size_t> by_key_;
