@@ -13,7 +13,7 @@ SELECT is(count(*)::int, 0, 'no dmine aggregate has a pseudo-type state (Citus p
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_type t ON t.oid = a.aggtranstype
 WHERE p.pronamespace = 'dmine'::regnamespace AND (t.typtype = 'p' OR a.aggcombinefn = 0)
   -- still over internal (parallel on one node, gathered on Citus): see docs/scale-out.md
-  AND p.proname NOT IN ('dm_forecast', 'dm_context_fit', 'dm_context_fit_time', 'dm_context_top');
+  AND p.proname NOT IN ('dm_context_fit', 'dm_context_fit_time', 'dm_context_top');
 SELECT is(count(*)::int, 0, 'every final function of a dmine aggregate takes the state alone')
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'dmine'::regnamespace AND a.aggfinalfn <> 0 AND a.aggfinalextra;
