@@ -36,8 +36,8 @@ SELECT is((SELECT dm_summary_forecast(forecast_summary_combine(
                (SELECT pg_temp.fc_state(t, y, 6, '{"period": 12}') FROM pts WHERE g = 2 AND t <= 25),
                (SELECT pg_temp.fc_state(t, y, 6, '{"period": 12}') FROM pts WHERE g = 2 AND t > 25)))::text),
           (SELECT fc::text FROM st WHERE g = 2), 'two halves combined forecast as one pass');
-SELECT is(dm_summary_forecast(NULL), NULL, 'no state: NULL');
-SELECT is(forecast_summary_combine(NULL, NULL), NULL, 'combining two NULL states: NULL');
+SELECT ok(dm_summary_forecast(NULL) IS NULL, 'no state: NULL');
+SELECT ok(forecast_summary_combine(NULL, NULL) IS NULL, 'combining two NULL states: NULL');
 
 -- The demo warehouse: dated sales per depot, stored states forecast later.
 SELECT count(*) FROM create_demo_warehouse('fcs_demo', scale => 0.02) \g /dev/null
