@@ -7,6 +7,12 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 SELECT plan(8);
 
+-- The points and bounds of a forecast in one array (made before any distributed query: Citus runs
+-- no function command after one in a transaction).
+CREATE FUNCTION pg_temp.points(fc dmine.forecast) RETURNS float8[] LANGUAGE sql AS $$
+    SELECT array_agg(v ORDER BY step, k) FROM dmine.dm_forecast_points(fc) p,
+           LATERAL unnest(ARRAY[p.point, p.lo80, p.hi80, p.lo95, p.hi95]) WITH ORDINALITY AS u(v, k) $$;
+
 SELECT citus_test.pushdown('dm_forecast(date, float8, int, jsonb)',
     'SELECT depot_id, dmine.dm_forecast(date_key, amount::float8, 3, ''{"grain": "month"}'') FROM erp_demo.sales_lines GROUP BY depot_id');
 SELECT citus_test.pushdown('dm_forecast(date, float8, int, jsonb)',
@@ -14,9 +20,6 @@ SELECT citus_test.pushdown('dm_forecast(date, float8, int, jsonb)',
 
 -- Points and bounds per group: equal to single-node to 1e-6 (the partial sums per period are
 -- added in another order on the workers).
-CREATE FUNCTION pg_temp.points(fc dmine.forecast) RETURNS float8[] LANGUAGE sql AS $$
-    SELECT array_agg(v ORDER BY step, k) FROM dmine.dm_forecast_points(fc) p,
-           LATERAL unnest(ARRAY[p.point, p.lo80, p.hi80, p.lo95, p.hi95]) WITH ORDINALITY AS u(v, k) $$;
 CREATE TEMP TABLE dd AS
 SELECT depot_id, dmine.dm_forecast(date_key, amount::float8, 3, '{"grain": "month"}') AS fc
 FROM erp_demo.sales_lines GROUP BY depot_id;
