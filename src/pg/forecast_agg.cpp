@@ -72,6 +72,10 @@ void add_row(ForecastState &state, FunctionCallInfo fcinfo, TimeKind kind, bool 
 Datum summary_add(FunctionCallInfo fcinfo, TimeKind kind, bool with_zone) {
     auto state = update_state<ForecastSummary>(
         fcinfo, [&] { return ForecastSummary{new_state(fcinfo, kind)}; });
+    // A state keeps one time type (a state of dates fed bigint times, say, is refused).
+    if (state->state.kind() != kind)
+        fail(ErrorKind::InvalidParameter,
+             "this forecast state holds times of another type than the one given");
     add_row(state->state, fcinfo, kind, with_zone);
     return state.datum();
 }

@@ -7,7 +7,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 
 SELECT is((SELECT count(DISTINCT a.aggtranstype::regtype::text)::int FROM pg_aggregate a
            JOIN pg_proc p ON p.oid = a.aggfnoid WHERE p.proname = 'dm_forecast'), 1, 'one state type for every dm_forecast');
@@ -54,6 +54,9 @@ SELECT is((SELECT count(*)::int FROM depot_states WHERE dm_summary_forecast(s::t
 SELECT throws_ok($$SELECT forecast_summary_combine(forecast_summary_add_index(NULL, 1, 1, 3),
                                                     forecast_summary_add_index(NULL, 2, 1, 4))$$,
                  '22023', NULL, 'combining states of different horizons: 22023');
+
+SELECT throws_ok($$SELECT forecast_summary_add_index(forecast_summary_add_date(NULL, date '2024-01-01', 1, 2), 5, 1, 2)$$,
+                 '22023', NULL, 'a bigint time into a state of dates: 22023');
 
 -- Corrupted text: 22P02.
 SELECT throws_ok($$SELECT 'not base64!'::forecast_summary$$, '22P02', NULL, 'text outside base64: 22P02');

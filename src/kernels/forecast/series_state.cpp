@@ -123,6 +123,10 @@ ForecastState ForecastState::deserialize(ByteReader &in) {
     state.values_ = in.get_vector<double, StateAllocator<double>>(max_keys);
     if (state.keys_.size() != state.values_.size())
         fail(ErrorKind::Corrupted, "corrupted forecast state: sizes differ");
+    // Counts fit an int64 (the forecast's text form reads them as such).
+    constexpr std::uint64_t kMaxCount = 0x7fffffffffffffff;
+    if (state.rows_ > kMaxCount || state.nulls_ > kMaxCount)
+        fail(ErrorKind::Corrupted, "corrupted forecast state: counts");
     if (state.keys_.size() > state.rows_)
         fail(ErrorKind::Corrupted, "corrupted forecast state: more points than rows");
     for (double v : state.values_)
