@@ -22,32 +22,36 @@ CREATE TYPE forecast (
 COMMENT ON TYPE forecast IS
     'a forecast of one series (method, parameters, AICc, points, prediction intervals, history and fitted values); text form is JSON';
 
--- Support functions: one transition function per time type, shared combine/serial/final.
-CREATE FUNCTION dm_forecast_accum_index(internal, bigint, float8, int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_index(internal, bigint, float8, int, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_date(internal, date, float8, int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_date(internal, date, float8, int, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_timestamp(internal, timestamp, float8, int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_timestamp(internal, timestamp, float8, int, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_timestamptz(internal, timestamptz, float8, int) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_accum_timestamptz(internal, timestamptz, float8, int, jsonb) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dm_forecast_final(internal) RETURNS forecast
-    AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- The state of dm_forecast: the points of one series (any order) with the options and horizon of
+-- the first row, so the final function needs only the state. A real type, so that dm_forecast
+-- splits across Citus workers and runs in parallel; text form: base64 of checksummed bytes, both
+-- forms validated on input.
+CREATE TYPE forecast_summary;
+CREATE FUNCTION forecast_summary_in(cstring) RETURNS forecast_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION forecast_summary_out(forecast_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION forecast_summary_recv(internal) RETURNS forecast_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION forecast_summary_send(forecast_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE forecast_summary (
+    INPUT = forecast_summary_in, OUTPUT = forecast_summary_out,
+    RECEIVE = forecast_summary_recv, SEND = forecast_summary_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE forecast_summary IS
+    'the points of one series with the forecast options and horizon (state of dm_forecast); dm_summary_forecast forecasts it';
+CREATE FUNCTION forecast_summary_combine(forecast_summary, forecast_summary) RETURNS forecast_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
+-- Final function and accessor.
+CREATE FUNCTION dm_summary_forecast(s forecast_summary) RETURNS forecast
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION dm_summary_forecast(forecast_summary) IS
+    'the forecast of a forecast summary (its options and horizon), as dm_forecast; NULL when it holds no point';
+
+-- One transition function per time type, each with and without options.
 DO $aggregates$
 DECLARE
     t record;
@@ -58,14 +62,19 @@ BEGIN
              AS v(sqltype, suffix)
     LOOP
         FOREACH with_options IN ARRAY ARRAY[false, true] LOOP
+            -- STABLE: timestamptz times are read in the session's time zone.
+            EXECUTE format(
+                'CREATE FUNCTION @extschema@.forecast_summary_add_%s(@extschema@.forecast_summary, %s, float8, int%s)
+                 RETURNS @extschema@.forecast_summary
+                 AS %L LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE',
+                t.suffix, t.sqltype, CASE WHEN with_options THEN ', jsonb' ELSE '' END,
+                'MODULE_PATHNAME');
             EXECUTE format(
                 'CREATE AGGREGATE @extschema@.dm_forecast(t %s, y float8, horizon int%s) (
-                     SFUNC = @extschema@.dm_forecast_accum_%s, STYPE = internal,
+                     SFUNC = @extschema@.forecast_summary_add_%s, STYPE = @extschema@.forecast_summary,
                      SSPACE = 2000, -- bytes: about 100 points
-                     FINALFUNC = @extschema@.dm_forecast_final,
-                     COMBINEFUNC = @extschema@.dm_forecast_combine,
-                     SERIALFUNC = @extschema@.dm_forecast_serialize,
-                     DESERIALFUNC = @extschema@.dm_forecast_deserialize, PARALLEL = SAFE)',
+                     FINALFUNC = @extschema@.dm_summary_forecast,
+                     COMBINEFUNC = @extschema@.forecast_summary_combine, PARALLEL = SAFE)',
                 t.sqltype, CASE WHEN with_options THEN ', options jsonb' ELSE '' END, t.suffix);
             EXECUTE format('COMMENT ON AGGREGATE @extschema@.dm_forecast(%s, float8, int%s) IS %L',
                 t.sqltype, CASE WHEN with_options THEN ', jsonb' ELSE '' END,
@@ -76,9 +85,6 @@ BEGIN
                      THEN '; options: period, grain, model, levels, nonnegative, max_history, min_history, paths, seed, alpha, beta'
                      ELSE '; model auto, 80% and 95% intervals' END ||
                 '; rows with a NULL time or value are skipped');
-            EXECUTE format('COMMENT ON FUNCTION @extschema@.dm_forecast_accum_%s(internal, %s, float8, int%s) IS %L',
-                t.suffix, t.sqltype, CASE WHEN with_options THEN ', jsonb' ELSE '' END,
-                'support function of a dmine aggregate (internal)');
         END LOOP;
     END LOOP;
 END
@@ -115,13 +121,10 @@ DECLARE f text;
 BEGIN
     FOREACH f IN ARRAY ARRAY[
         'forecast_in(cstring)', 'forecast_out(forecast)',
-        'forecast_recv(internal)', 'forecast_send(forecast)',
-        'dm_forecast_combine(internal, internal)', 'dm_forecast_serialize(internal)',
-        'dm_forecast_deserialize(bytea, internal)', 'dm_forecast_final(internal)']
+        'forecast_recv(internal)', 'forecast_send(forecast)']
     LOOP
         EXECUTE format('COMMENT ON FUNCTION @extschema@.%s IS %L', f,
-                       CASE WHEN f LIKE 'forecast_%' THEN 'input/output function of forecast'
-                            ELSE 'support function of a dmine aggregate (internal)' END);
+                       'input/output function of forecast');
     END LOOP;
 END
 $comments$;

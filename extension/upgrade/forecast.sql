@@ -15,18 +15,4 @@
 -- @install CREATE TYPE forecast (
 -- @install COMMENT ON TYPE forecast IS
 
--- Support functions: one transition function per time type, shared combine/serial/final.
--- @install CREATE FUNCTION dm_forecast_accum_index(internal, bigint, float8, int) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_index(internal, bigint, float8, int, jsonb) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_date(internal, date, float8, int) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_date(internal, date, float8, int, jsonb) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_timestamp(internal, timestamp, float8, int) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_timestamp(internal, timestamp, float8, int, jsonb) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_timestamptz(internal, timestamptz, float8, int) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_accum_timestamptz(internal, timestamptz, float8, int, jsonb) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_combine(internal, internal) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_serialize(internal) RETURNS bytea
--- @install CREATE FUNCTION dm_forecast_deserialize(bytea, internal) RETURNS internal
--- @install CREATE FUNCTION dm_forecast_final(internal) RETURNS forecast
-
--- @install DO $aggregates$
+-- dm_forecast itself comes over its state type, forecast_summary (piece fcfast).

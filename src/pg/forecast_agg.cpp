@@ -1,6 +1,7 @@
 // dm_forecast: the points of a series go into a mergeable state; the final function builds the
 // regular series, fits the model and returns a forecast value.
 #include "agg_state.hpp"
+#include "expanded_state.hpp"
 #include "forecast/forecast_run.hpp"
 #include "forecast/series_state.hpp"
 
@@ -47,16 +48,49 @@ std::int64_t time_arg(FunctionCallInfo fcinfo, TimeKind kind, bool with_zone) {
     return ts;
 }
 
+// The forecast_summary type: the series state, with the options and horizon of the first row.
+struct ForecastSummary {
+    static constexpr StateType kType{"forecast_summary", 0x44434653, 1}; // "SFCD"
+    ForecastState state;
+    void merge(const ForecastSummary &other) { state.merge(other.state); }
+    void serialize(ByteWriter &out) const { state.serialize(out); }
+    static ForecastSummary deserialize(ByteReader &in) { return {ForecastState::deserialize(in)}; }
+};
+
+ForecastState new_state(FunctionCallInfo fcinfo, TimeKind kind) {
+    if (PG_ARGISNULL(3)) fail(ErrorKind::NullValue, "the forecast horizon must not be NULL");
+    return ForecastState(kind, options_text(fcinfo), PG_GETARG_INT32(3));
+}
+
+void add_row(ForecastState &state, FunctionCallInfo fcinfo, TimeKind kind, bool with_zone) {
+    if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+        state.add_null();
+    else
+        state.add(time_arg(fcinfo, kind, with_zone), PG_GETARG_FLOAT8(2));
+}
+
+Datum summary_add(FunctionCallInfo fcinfo, TimeKind kind, bool with_zone) {
+    auto state = update_state<ForecastSummary>(
+        fcinfo, [&] { return ForecastSummary{new_state(fcinfo, kind)}; });
+    // A state keeps one time type (a state of dates fed bigint times, say, is refused).
+    if (state->state.kind() != kind)
+        fail(ErrorKind::InvalidParameter,
+             "this forecast state holds times of another type than the one given");
+    add_row(state->state, fcinfo, kind, with_zone);
+    return state.datum();
+}
+
+// The forecast of a state (NULL when no row had both a time and a value).
+bytea *finish(const ForecastState *state) {
+    if (!state || state->rows() == 0) return nullptr;
+    ForecastValue value = run_forecast(state->series(), state->options());
+    value.nulls = state->nulls();
+    return make_bytea(value.encode());
+}
+
 Datum accumulate(FunctionCallInfo fcinfo, TimeKind kind, bool with_zone) {
-    auto *state = state_arg<ForecastState>(fcinfo, [&] {
-        if (PG_ARGISNULL(3)) fail(ErrorKind::NullValue, "the forecast horizon must not be NULL");
-        return ForecastState(kind, options_text(fcinfo), PG_GETARG_INT32(3));
-    });
-    if (PG_ARGISNULL(1) || PG_ARGISNULL(2)) {
-        state->add_null();
-        PG_RETURN_POINTER(state);
-    }
-    state->add(time_arg(fcinfo, kind, with_zone), PG_GETARG_FLOAT8(2));
+    auto *state = state_arg<ForecastState>(fcinfo, [&] { return new_state(fcinfo, kind); });
+    add_row(*state, fcinfo, kind, with_zone);
     PG_RETURN_POINTER(state);
 }
 
@@ -87,9 +121,31 @@ DMINE_FUNCTION(dm_forecast_deserialize) {
 
 // NULL when no row had both a time and a value (as SQL aggregates skip NULLs).
 DMINE_FUNCTION(dm_forecast_final) {
-    const auto *state = state_or_null<ForecastState>(fcinfo, 0);
-    if (!state || state->rows() == 0) PG_RETURN_NULL();
-    ForecastValue value = run_forecast(state->series(), state->options());
-    value.nulls = state->nulls();
-    PG_RETURN_POINTER(make_bytea(value.encode()));
+    bytea *result = finish(state_or_null<ForecastState>(fcinfo, 0));
+    if (!result) PG_RETURN_NULL();
+    PG_RETURN_POINTER(result);
+}
+
+// The forecast_summary state type (dm_forecast on one node, in parallel and on Citus).
+DMINE_STATE_TYPE(forecast_summary, ForecastSummary)
+
+DMINE_FUNCTION(forecast_summary_add_index) {
+    return summary_add(fcinfo, TimeKind::Index, false);
+}
+DMINE_FUNCTION(forecast_summary_add_date) {
+    return summary_add(fcinfo, TimeKind::Date, false);
+}
+DMINE_FUNCTION(forecast_summary_add_timestamp) {
+    return summary_add(fcinfo, TimeKind::Timestamp, false);
+}
+DMINE_FUNCTION(forecast_summary_add_timestamptz) {
+    return summary_add(fcinfo, TimeKind::Timestamp, true);
+}
+
+// Final function and accessor: the forecast of a summary, with its own options and horizon.
+DMINE_FUNCTION(dm_summary_forecast) {
+    StateView<ForecastSummary> state(fcinfo, 0);
+    bytea *result = finish(state ? &state->state : nullptr);
+    if (!result) PG_RETURN_NULL();
+    PG_RETURN_POINTER(result);
 }

@@ -87,6 +87,10 @@ MODELS = {
         "(SELECT dmine.dm_iforest(ARRAY[x]::float8[], '{\"n_trees\": 2, \"max_depth\": 1, "
         "\"contamination\": 0.1}') FROM generate_series(1, 40) x)",
     ],
+    'forecast_summary': [
+        "(SELECT dmine.forecast_summary_add_index(dmine.forecast_summary_add_index(NULL, 1, 2, 3), 2, 5, 3))",
+        "(SELECT dmine.forecast_summary_add_date(NULL, date '2024-01-01', 1, 2, '{\"grain\": \"month\"}'))",
+    ],
     'context_summary': [
         "(SELECT dmine.dm_context_fit((x % 3)::text, x) FROM generate_series(1, 60) x)",
         "(SELECT dmine.dm_context_fit(NULL, x - 30, '{\"scale\": \"linear\"}') FROM generate_series(1, 60) x)",

@@ -11,9 +11,7 @@ SELECT plan(51);
 -- and its final function needs only the state.
 SELECT is(count(*)::int, 0, 'no dmine aggregate has a pseudo-type state (Citus pushes them down)')
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_type t ON t.oid = a.aggtranstype
-WHERE p.pronamespace = 'dmine'::regnamespace AND (t.typtype = 'p' OR a.aggcombinefn = 0)
-  -- still over internal (parallel on one node, gathered on Citus): see docs/scale-out.md
-  AND p.proname NOT IN ('dm_forecast');
+WHERE p.pronamespace = 'dmine'::regnamespace AND (t.typtype = 'p' OR a.aggcombinefn = 0);
 SELECT is(count(*)::int, 0, 'every final function of a dmine aggregate takes the state alone')
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'dmine'::regnamespace AND a.aggfinalfn <> 0 AND a.aggfinalextra;

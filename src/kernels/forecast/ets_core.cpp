@@ -142,8 +142,126 @@ void ets_update(const EtsSpec &spec, const EtsParams &par, double *x, double y) 
     }
 }
 
+namespace {
+
+// log(prod |f|) without a log per step: the product is renormalised (exponent kept apart).
+struct LogProduct {
+    double mantissa = 1.0;
+    long exponent = 0;
+    void add(double f) {
+        mantissa *= std::fabs(f);
+        if (mantissa > 1e200 || mantissa < 1e-200) {
+            int e;
+            mantissa = std::frexp(mantissa, &e);
+            exponent += e;
+        }
+    }
+    double log() const { return std::log(mantissa) + exponent * 0.69314718055994530942; }
+};
+
+// The recursion of ets_calc without the state history, for the optimiser: components fixed at
+// compile time and the seasonal states in a ring (R shifts them every step; same arithmetic).
+template <Comp E, Comp T, Comp S>
+double calc_ring(const EtsParams &par, const double *x0, int m, const double *y, int n, double *e) {
+    double l = x0[0], b = T != Comp::None ? x0[1] : 0.0;
+    double ring[kMaxEtsSeason];
+    int last = 0; // ring slot of the seasonal state used next (R's s[m - 1])
+    if (S != Comp::None) {
+        std::copy(x0 + 1 + (T != Comp::None), x0 + 1 + (T != Comp::None) + m, ring);
+        last = m - 1;
+    }
+    const double alpha = par.alpha, phi = par.phi, gamma = par.gamma;
+    const double beta_alpha = T != Comp::None ? par.beta / par.alpha : 0.0;
+    const bool phi_one = std::fabs(phi - 1.0) < kTol;
+    double sse = 0.0;
+    LogProduct logf;
+    for (int i = 0; i < n; i++) {
+        // One-step forecast (ets_one_step).
+        double q, phib = 0;
+        if (T == Comp::None) {
+            q = l;
+        } else if (T == Comp::Add) {
+            phib = phi * b;
+            q = l + phib;
+        } else {
+            if (b < 0) return NAN;
+            phib = phi_one ? b : std::pow(b, phi);
+            q = l * phib;
+        }
+        const double olds = S != Comp::None ? ring[last] : 0.0;
+        double f = q;
+        if (S == Comp::Add) f = q + olds;
+        if (S == Comp::Mult) f = q * olds;
+        const double err = E == Comp::Add ? y[i] - f : (y[i] - f) / f;
+        if (e) e[i] = err;
+        sse += err * err;
+        if (E == Comp::Mult) logf.add(f);
+        // State update (ets_update).
+        double p;
+        if (S == Comp::None)
+            p = y[i];
+        else if (S == Comp::Add)
+            p = y[i] - olds;
+        else
+            p = std::fabs(olds) < kTol ? kHuge : y[i] / olds;
+        const double oldl = l;
+        l = q + alpha * (p - q);
+        if (T != Comp::None) {
+            double r;
+            if (T == Comp::Add)
+                r = l - oldl;
+            else
+                r = std::fabs(oldl) < kTol ? kHuge : l / oldl;
+            b = phib + beta_alpha * (r - phib);
+        }
+        if (S != Comp::None) {
+            double t;
+            if (S == Comp::Add)
+                t = y[i] - q;
+            else
+                t = std::fabs(q) < kTol ? kHuge : y[i] / q;
+            ring[last] = olds + gamma * (t - olds);
+            last = last == 0 ? m - 1 : last - 1;
+        }
+    }
+    double lik = n * std::log(sse);
+    if (E == Comp::Mult) lik += 2 * logf.log();
+    return lik;
+}
+
+template <Comp E, Comp T>
+double calc_season(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y,
+                   int n, double *e) {
+    switch (spec.season) {
+    case Comp::None:
+        return calc_ring<E, T, Comp::None>(par, x0, spec.m, y, n, e);
+    case Comp::Add:
+        return calc_ring<E, T, Comp::Add>(par, x0, spec.m, y, n, e);
+    default:
+        return calc_ring<E, T, Comp::Mult>(par, x0, spec.m, y, n, e);
+    }
+}
+
+template <Comp E>
+double calc_trend(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y,
+                  int n, double *e) {
+    switch (spec.trend) {
+    case Comp::None:
+        return calc_season<E, Comp::None>(spec, par, x0, y, n, e);
+    case Comp::Add:
+        return calc_season<E, Comp::Add>(spec, par, x0, y, n, e);
+    default:
+        return calc_season<E, Comp::Mult>(spec, par, x0, y, n, e);
+    }
+}
+
+} // namespace
+
 double ets_calc(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y, int n,
                 double *e, double *states) {
+    if (!states)
+        return spec.error == Comp::Add ? calc_trend<Comp::Add>(spec, par, x0, y, n, e)
+                                       : calc_trend<Comp::Mult>(spec, par, x0, y, n, e);
     const int p = ets_state_count(spec);
     double x[1 + 1 + kMaxEtsSeason];
     std::copy(x0, x0 + p, x);
@@ -223,22 +341,22 @@ bool ets_admissible(const EtsSpec &spec, const EtsParams &par) {
     if (beta < -(1 - phi) * (gamma / m + alpha)) return false;
     // Roots of phi(1-a-g) + (a+b-a phi+g-1) z + (a+b-a phi)(z^2..z^(m-1)) + (a+b-phi) z^m + z^(m+1)
     const int d = m + 1;
-    std::vector<double> c(d); // then the leading 1
+    double c[kMaxEtsSeason + 2]; // coefficients c_0 .. c_d, the leading 1 last
     c[0] = phi * (1 - alpha - gamma);
     c[1] = alpha + beta - alpha * phi + gamma - 1;
     for (int k = 2; k < m; k++) c[k] = alpha + beta - alpha * phi;
     c[m] = alpha + beta - phi;
-    c.push_back(1.0);
+    c[d] = 1.0;
     int top = d;
     if (std::fabs(phi - 1.0) < 1e-10) {
         // Without damping z = 1 is a root: divide it out (synthetic division) and test the rest.
-        std::vector<double> q(top);
+        double q[kMaxEtsSeason + 2];
         double carry = 0;
         for (int k = top; k >= 1; k--) {
             carry = c[k] + carry;
             q[k - 1] = carry;
         }
-        c = q;
+        std::copy(q, q + top, c);
         top--;
     }
     // Roots up to 1 + 1e-10 in modulus pass (R's tolerance): test p(rho w) on the unit circle.
@@ -247,16 +365,17 @@ bool ets_admissible(const EtsSpec &spec, const EtsParams &par) {
     // Schur-Cohn: every root is inside the unit circle iff |c_0| < |c_d| and the same holds for
     // (c_d p(z) - c_0 p*(z)) / z, one degree less (no eigenvalue solver in the optimiser's loop).
     for (int deg = top; deg > 0; deg--) {
-        if (std::fabs(c[0]) >= std::fabs(c[deg])) return false;
-        double a0 = c[0], ad = c[deg], scale = 0;
+        if (!(std::fabs(c[0]) < std::fabs(c[deg]))) return false; // NaN fails too
+        const double a0 = c[0], ad = c[deg];
         double prev[kMaxEtsSeason + 2];
-        std::copy(c.begin(), c.begin() + deg + 1, prev);
-        for (int k = 0; k < deg; k++) {
-            c[k] = ad * prev[k + 1] - a0 * prev[deg - 1 - k];
-            scale = std::max(scale, std::fabs(c[k]));
-        }
-        if (scale == 0) return false;
-        for (int k = 0; k < deg; k++) c[k] /= scale;
+        std::copy(c, c + deg + 1, prev);
+        for (int k = 0; k < deg; k++) c[k] = ad * prev[k + 1] - a0 * prev[deg - 1 - k];
+        // The leading coefficient ad^2 - a0^2 squares in size at every step: rescale to it (the
+        // tests compare moduli), one division and no search for the largest coefficient.
+        const double lead = c[deg - 1];
+        if (!(lead > 0)) return false;
+        const double inv = 1.0 / lead;
+        for (int k = 0; k < deg; k++) c[k] *= inv;
     }
     return true;
 }

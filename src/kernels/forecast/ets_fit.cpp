@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 namespace dmine::forecast {
 
@@ -172,14 +173,57 @@ std::optional<EtsFit> evaluate_ets(const std::vector<double> &y, const EtsSpec &
     return fit;
 }
 
-std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec_in) {
+namespace {
+
+// One model being fitted: R's etsmodel set-up (initparam, initstate) and its Nelder-Mead search,
+// which can stop after a budget and resume on the same path.
+class EtsFitter {
+public:
+    // Empty when the data are too short or not positive for a multiplicative model.
+    static std::unique_ptr<EtsFitter> make(const std::vector<double> &y, const EtsSpec &spec);
+
+    void run(int evaluations) { nm_->run(evaluations); }
+    bool finished() const { return nm_->finished(); }
+    // AICc of the best point so far (+Inf when none is admissible); running further lowers it.
+    double aicc() const;
+    std::optional<EtsFit> fit() const;
+
+private:
+    EtsFitter(const std::vector<double> &y, const EtsSpec &spec) : y_(y), spec_(spec) {}
+    double objective(const double *v);
+
+    const std::vector<double> &y_;
+    EtsSpec spec_;
+    EtsBounds bounds_;
+    Layout lay_{};
+    int n_params_ = 0;
+    std::vector<double> x_;
+    std::unique_ptr<NelderMead> nm_;
+};
+
+double EtsFitter::objective(const double *v) {
+    EtsParams par = params_from(lay_, v);
+    if (!ets_usual_ok(spec_, par, bounds_) || !ets_admissible(spec_, par))
+        return std::numeric_limits<double>::infinity();
+    full_state(lay_, v + lay_.n_smooth, x_.data());
+    const int p = static_cast<int>(x_.size());
+    if (spec_.season == Comp::Mult)
+        for (int j = 1 + (spec_.trend != Comp::None); j < p; j++)
+            if (x_[j] < 0) return std::numeric_limits<double>::infinity();
+    double lik =
+        ets_calc(spec_, par, x_.data(), y_.data(), static_cast<int>(y_.size()), nullptr, nullptr);
+    if (std::isnan(lik)) return std::numeric_limits<double>::infinity();
+    return std::max(lik, -1e10);
+}
+
+std::unique_ptr<EtsFitter> EtsFitter::make(const std::vector<double> &y, const EtsSpec &spec_in) {
     EtsSpec spec = spec_in;
     if (spec.season == Comp::None) spec.m = 1;
-    if (spec.season != Comp::None && (spec.m < 2 || spec.m > kMaxEtsSeason)) return std::nullopt;
+    if (spec.season != Comp::None && (spec.m < 2 || spec.m > kMaxEtsSeason)) return nullptr;
     const int n = static_cast<int>(y.size());
-    if (n < ets_min_points(spec)) return std::nullopt;
+    if (n < ets_min_points(spec)) return nullptr;
     if (spec.error == Comp::Mult || spec.season == Comp::Mult || spec.trend == Comp::Mult) {
-        if (*std::min_element(y.begin(), y.end()) <= 0) return std::nullopt;
+        if (*std::min_element(y.begin(), y.end()) <= 0) return nullptr;
     }
     // initparam (bounds "both": the usual lower and upper bounds)
     EtsBounds bounds;
@@ -206,39 +250,53 @@ std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec_
         if (phi < 0 || phi > 1) phi = up[3] - 1e-3;
         par0.push_back(phi);
     }
-    Layout lay{spec, static_cast<int>(par0.size()), 0};
     std::vector<double> init = ets_initial_state(y, spec);
-    lay.n_states = static_cast<int>(init.size());
     std::vector<double> start = par0;
     start.insert(start.end(), init.begin(), init.end());
-    if (static_cast<int>(start.size()) >= n - 1) return std::nullopt;
+    if (static_cast<int>(start.size()) >= n - 1) return nullptr;
 
-    const int p = ets_state_count(spec);
-    const int off = 1 + (spec.trend != Comp::None);
-    std::vector<double> x(p);
-    auto objective = [&](const double *v) -> double {
-        EtsParams par = params_from(lay, v);
-        if (!ets_usual_ok(spec, par, bounds) || !ets_admissible(spec, par))
-            return std::numeric_limits<double>::infinity();
-        full_state(lay, v + lay.n_smooth, x.data());
-        if (spec.season == Comp::Mult)
-            for (int j = off; j < p; j++)
-                if (x[j] < 0) return std::numeric_limits<double>::infinity();
-        double lik = ets_calc(spec, par, x.data(), y.data(), n, nullptr, nullptr);
-        if (std::isnan(lik)) return std::numeric_limits<double>::infinity();
-        return std::max(lik, -1e10);
-    };
-    NelderMeadResult best = nelder_mead(objective, start);
-    if (!std::isfinite(best.value) || best.value >= 1e35) return std::nullopt;
-    EtsParams par = params_from(lay, best.x.data());
-    full_state(lay, best.x.data() + lay.n_smooth, x.data());
-    return evaluate_ets(y, spec, par, x, static_cast<int>(start.size()));
+    std::unique_ptr<EtsFitter> f(new EtsFitter(y, spec));
+    f->lay_ = Layout{spec, static_cast<int>(par0.size()), static_cast<int>(init.size())};
+    f->n_params_ = static_cast<int>(start.size());
+    f->x_.resize(ets_state_count(spec));
+    EtsFitter *self = f.get();
+    f->nm_ = std::make_unique<NelderMead>([self](const double *v) { return self->objective(v); },
+                                          std::move(start));
+    return f;
 }
 
-std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m) {
+double EtsFitter::aicc() const {
+    NelderMeadResult best = nm_->result();
+    if (!std::isfinite(best.value) || best.value >= 1e35)
+        return std::numeric_limits<double>::infinity();
+    const int n = static_cast<int>(y_.size());
+    const int np = n_params_ + 1;
+    if (n - np - 1 <= 0) return std::numeric_limits<double>::infinity();
+    return best.value + 2 * np + 2.0 * np * (np + 1) / (n - np - 1);
+}
+
+std::optional<EtsFit> EtsFitter::fit() const {
+    NelderMeadResult best = nm_->result();
+    if (!std::isfinite(best.value) || best.value >= 1e35) return std::nullopt;
+    EtsParams par = params_from(lay_, best.x.data());
+    std::vector<double> x(x_.size());
+    full_state(lay_, best.x.data() + lay_.n_smooth, x.data());
+    return evaluate_ets(y_, spec_, par, x, n_params_);
+}
+
+} // namespace
+
+std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec) {
+    auto f = EtsFitter::make(y, spec);
+    if (!f) return std::nullopt;
+    f->run(NelderMeadOptions{}.maxit);
+    return f->fit();
+}
+
+std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m, const AutoEtsOptions &o) {
     const bool positive = !y.empty() && *std::min_element(y.begin(), y.end()) > 0;
     const bool seasonal = m > 1 && m <= kMaxEtsSeason && static_cast<int>(y.size()) > m;
-    std::optional<EtsFit> best;
+    std::vector<std::unique_ptr<EtsFitter>> fitters;
     for (Comp e : {Comp::Add, Comp::Mult}) {
         if (e == Comp::Mult && !positive) continue;
         for (Comp t : {Comp::None, Comp::Add}) {
@@ -248,12 +306,36 @@ std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m) {
                 for (bool d : {true, false}) {
                     if (t == Comp::None && d) continue;
                     EtsSpec spec{e, t, s, d, s == Comp::None ? 1 : m};
-                    auto fit = fit_ets(y, spec);
-                    if (fit && std::isfinite(fit->aicc) && (!best || fit->aicc < best->aicc))
-                        best = std::move(fit);
+                    if (auto f = EtsFitter::make(y, spec)) fitters.push_back(std::move(f));
                 }
             }
         }
+    }
+    // Screen every candidate on a small budget, then carry the most promising unfinished ones on
+    // to R's full budget (same path: their AICc only goes down).
+    std::vector<double> score(fitters.size());
+    for (std::size_t i = 0; i < fitters.size(); i++) {
+        fitters[i]->run(o.screen_evaluations);
+        score[i] = fitters[i]->aicc();
+    }
+    std::vector<std::size_t> order(fitters.size());
+    for (std::size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return score[a] < score[b]; });
+    int refined = 0;
+    for (std::size_t i : order) {
+        if (refined >= o.refine || !std::isfinite(score[i])) break;
+        if (fitters[i]->finished()) continue;
+        fitters[i]->run(o.refine_evaluations);
+        score[i] = fitters[i]->aicc();
+        refined++;
+    }
+    std::optional<EtsFit> best;
+    for (std::size_t i : order) {
+        if (best && !(score[i] < best->aicc)) continue;
+        auto fit = fitters[i]->fit();
+        if (fit && std::isfinite(fit->aicc) && (!best || fit->aicc < best->aicc))
+            best = std::move(fit);
     }
     return best;
 }

@@ -40,6 +40,16 @@ std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec)
 // The best model by AICc among R's default candidates (error A/M, trend N/A/Ad, season N/A/M
 // when m > 1, no multiplicative error on non-positive data, no additive error with
 // multiplicative season). Empty when no candidate fits.
-std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m);
+// R's ets runs Nelder-Mead to 2000 evaluations on every candidate. Here every candidate first gets
+// screen_evaluations; then the `refine` best by screened AICc among those not converged go on to
+// refine_evaluations on the same path (R's fit when 2000: their AICc only goes down). The best
+// AICc of all wins. screen_evaluations = 2000 is R's choice exactly.
+struct AutoEtsOptions {
+    int screen_evaluations = 150;
+    int refine = 2;
+    int refine_evaluations = 2000;
+};
+std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m,
+                               const AutoEtsOptions &options = {});
 
 } // namespace dmine::forecast

@@ -80,6 +80,9 @@ void ForecastState::compact() {
 }
 
 void ForecastState::merge(const ForecastState &other) {
+    if (other.kind_ != kind_ || other.horizon_ != horizon_ || other.options_text_ != options_text_)
+        fail(ErrorKind::InvalidParameter,
+             "forecast states with different time types, horizons or options cannot be combined");
     keys_.insert(keys_.end(), other.keys_.begin(), other.keys_.end());
     values_.insert(values_.end(), other.values_.begin(), other.values_.end());
     rows_ += other.rows_;
@@ -114,12 +117,27 @@ ForecastState ForecastState::deserialize(ByteReader &in) {
     }();
     state.rows_ = in.get<std::uint64_t>();
     state.nulls_ = in.get<std::uint64_t>();
-    state.keys_ = in.get_vector<std::int64_t, StateAllocator<std::int64_t>>(8 * kMaxPoints);
-    state.values_ = in.get_vector<double, StateAllocator<double>>(8 * kMaxPoints);
+    // A state holds at most kMaxPoints compacted keys plus what arrived since (compact()).
+    const std::uint64_t max_keys = 2 * kMaxPoints + 4096;
+    state.keys_ = in.get_vector<std::int64_t, StateAllocator<std::int64_t>>(max_keys);
+    state.values_ = in.get_vector<double, StateAllocator<double>>(max_keys);
     if (state.keys_.size() != state.values_.size())
         fail(ErrorKind::Corrupted, "corrupted forecast state: sizes differ");
+    // Counts fit an int64 (the forecast's text form reads them as such).
+    constexpr std::uint64_t kMaxCount = 0x7fffffffffffffff;
+    if (state.rows_ > kMaxCount || state.nulls_ > kMaxCount)
+        fail(ErrorKind::Corrupted, "corrupted forecast state: counts");
+    if (state.keys_.size() > state.rows_)
+        fail(ErrorKind::Corrupted, "corrupted forecast state: more points than rows");
     for (double v : state.values_)
         if (!std::isfinite(v)) fail(ErrorKind::Corrupted, "corrupted forecast state: value");
+    // Times within PostgreSQL's date (days) and timestamp (microseconds) ranges.
+    const auto kind_t = static_cast<TimeKind>(kind);
+    const std::int64_t lo = kind_t == TimeKind::Date ? -2451545 : -211813488000000000;
+    const std::int64_t hi = kind_t == TimeKind::Date ? 2147483494 : 9223371331200000000;
+    if (kind_t != TimeKind::Index)
+        for (std::int64_t k : state.keys_)
+            if (k < lo || k >= hi) fail(ErrorKind::Corrupted, "corrupted forecast state: time");
     return state;
 }
 
