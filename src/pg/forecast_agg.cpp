@@ -88,43 +88,7 @@ bytea *finish(const ForecastState *state) {
     return make_bytea(value.encode());
 }
 
-Datum accumulate(FunctionCallInfo fcinfo, TimeKind kind, bool with_zone) {
-    auto *state = state_arg<ForecastState>(fcinfo, [&] { return new_state(fcinfo, kind); });
-    add_row(*state, fcinfo, kind, with_zone);
-    PG_RETURN_POINTER(state);
-}
-
 } // namespace
-
-DMINE_FUNCTION(dm_forecast_accum_index) {
-    return accumulate(fcinfo, TimeKind::Index, false);
-}
-DMINE_FUNCTION(dm_forecast_accum_date) {
-    return accumulate(fcinfo, TimeKind::Date, false);
-}
-DMINE_FUNCTION(dm_forecast_accum_timestamp) {
-    return accumulate(fcinfo, TimeKind::Timestamp, false);
-}
-DMINE_FUNCTION(dm_forecast_accum_timestamptz) {
-    return accumulate(fcinfo, TimeKind::Timestamp, true);
-}
-
-DMINE_FUNCTION(dm_forecast_combine) {
-    return combine_states<ForecastState>(fcinfo);
-}
-DMINE_FUNCTION(dm_forecast_serialize) {
-    return serialize_state<ForecastState>(fcinfo);
-}
-DMINE_FUNCTION(dm_forecast_deserialize) {
-    return deserialize_state<ForecastState>(fcinfo);
-}
-
-// NULL when no row had both a time and a value (as SQL aggregates skip NULLs).
-DMINE_FUNCTION(dm_forecast_final) {
-    bytea *result = finish(state_or_null<ForecastState>(fcinfo, 0));
-    if (!result) PG_RETURN_NULL();
-    PG_RETURN_POINTER(result);
-}
 
 // The forecast_summary state type (dm_forecast on one node, in parallel and on Citus).
 DMINE_STATE_TYPE(forecast_summary, ForecastSummary)
