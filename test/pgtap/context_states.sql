@@ -129,18 +129,8 @@ SELECT throws_ok($$SELECT pg_temp.copy_binary('bin_top', substr(context_top_summ
                  '22P03', NULL, 'binary input of a truncated top-lines state: 22P03');
 
 -- Hostile payloads with a valid envelope: every byte of a small state set to 0, 1, 127 and 255,
--- resealed (size, FNV-1a checksum); each is rejected with 22P02 or, if accepted, reads cleanly.
-CREATE FUNCTION pg_temp.fnv(b bytea) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE h numeric := 14695981039346656037; m numeric := 18446744073709551616; out bytea := '\x0000000000000000';
-BEGIN
-    FOR i IN 0 .. length(b) - 1 LOOP
-        h := ((h - mod(h, 256) + (mod(h, 256)::int # get_byte(b, i))) * 1099511628211) % m;
-    END LOOP;
-    FOR i IN 0 .. 7 LOOP out := set_byte(out, i, mod(h, 256)::int); h := div(h, 256); END LOOP;
-    RETURN out;
-END $$;
-CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
-    SELECT substr(b, 1, 16) || pg_temp.fnv(substr(b, 25)) || substr(b, 25) $$;
+-- resealed (test/pgtap/setup/reseal.sql); each is rejected with 22P02 or, if accepted, reads cleanly.
+\i :root/test/pgtap/setup/reseal.sql
 CREATE FUNCTION pg_temp.hostile(t text, typ regtype, reader text) RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE b bytea := decode(t, 'base64'); states text[] := '{}'; v bytea; st text;
 BEGIN

@@ -55,6 +55,7 @@ DECLARE
     summary record;
     usable bigint;
     n bigint;
+    kept bigint;
     flag_count bigint;
     wanted bigint;
     threshold float8;
@@ -170,10 +171,10 @@ BEGIN
          LATERAL @extschema@.dm_pipeline_anomaly_type(t.line, names, s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra) AS x
     WHERE t.r <= wanted
     ORDER BY t.r;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    GET DIAGNOSTICS kept = ROW_COUNT;
     ANALYZE @extschema@.result_anomalies;
     DROP TABLE pg_temp.dm_pipeline_top;
-    RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
+    RETURN jsonb_build_object('rows', kept, 'details', jsonb_build_object(
         'lines_scored', summary.lines, 'anomalies', flag_count, 'threshold', threshold,
         'skipped', jsonb_build_object('lines', n - summary.lines),
         'detector', 'context', 'feature_names', to_jsonb(names), 'contamination', o->'contamination'));
