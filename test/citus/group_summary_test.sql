@@ -7,7 +7,7 @@
 -- date key and an hour column). Also a GROUP BY on the distribution column and on another column.
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(21);
+SELECT plan(23);
 
 -- Rows of two group_summary reads that disagree: a group on one side only, or different figures
 -- (made before any distributed query: Citus runs no function command after one in a transaction).
@@ -19,7 +19,7 @@ BEGIN
         'SELECT count(*) FROM %s d FULL JOIN %s l USING (%s family, key)
          WHERE d.lines IS DISTINCT FROM l.lines OR d.customers IS DISTINCT FROM l.customers
             OR d.orders IS DISTINCT FROM l.orders
-            OR NOT citus_test.close(ARRAY[d.revenue, d.quantity, d.growth], ARRAY[l.revenue, l.quantity, l.growth], 1e-9)
+            OR citus_test.close(ARRAY[d.revenue, d.quantity, d.growth], ARRAY[l.revenue, l.quantity, l.growth], 1e-9) IS NOT TRUE
             OR d.revenue IS NULL OR l.revenue IS NULL', d, l, by) INTO n;
     RETURN n;
 END
@@ -97,6 +97,33 @@ CREATE TEMP TABLE dl AS
 SELECT g.depot_id, r.* FROM (SELECT depot_id, dmine.dm_breakdown_summary(ARRAY[product_id::text], amount::float8, customer_id::bigint, date_key, 'year') AS s
                              FROM citus_test.demo_local GROUP BY depot_id) g, LATERAL dmine.dm_group_rows(g.s) r;
 SELECT is(pg_temp.mismatches('dd', 'dl', 'depot_id,'), 0::bigint, 'GROUP BY depot_id (split): every depot''s product groups equal single-node');
+
+-- The functions over them: dm_breakdowns (dimension tables joined: reference tables) and
+-- dm_sales_series, with row-gather disabled, equal single-node.
+SET LOCAL citus.coordinator_aggregation_strategy = 'disabled';
+CREATE TEMP TABLE kd AS SELECT * FROM dmine.dm_breakdowns('erp_demo.sales_lines', 'amount',
+    '[{"column": "product_id", "table": "erp_demo.products", "attribute": "family"},
+      {"column": "depot_id", "table": "erp_demo.depots", "attribute": "city", "name": "depot"}, {"column": "customer_id"}]',
+    'sold_at', 'customer_id');
+CREATE TEMP TABLE kd_series AS SELECT * FROM dmine.dm_sales_series('erp_demo.sales_lines', 'sold_at', 'amount', 'week', 'order_id', 'customer_id', 'quantity');
+RESET citus.coordinator_aggregation_strategy;
+CREATE TEMP TABLE kl AS SELECT * FROM dmine.dm_breakdowns('citus_test.demo_local', 'amount',
+    '[{"column": "product_id", "table": "erp_demo.products", "attribute": "family"},
+      {"column": "depot_id", "table": "erp_demo.depots", "attribute": "city", "name": "depot"}, {"column": "customer_id"}]',
+    'sold_at', 'customer_id');
+CREATE TEMP TABLE kl_series AS SELECT * FROM dmine.dm_sales_series('citus_test.demo_local', 'sold_at', 'amount', 'week', 'order_id', 'customer_id', 'quantity');
+SELECT is((SELECT count(*) FROM kd FULL JOIN kl USING (dimension, attribute, value)
+           WHERE kd.lines IS DISTINCT FROM kl.lines OR kd.customers IS DISTINCT FROM kl.customers
+              OR kd.rank IS DISTINCT FROM kl.rank OR kd.abc_class IS DISTINCT FROM kl.abc_class
+              OR citus_test.close(ARRAY[kd.revenue, kd.share, kd.growth], ARRAY[kl.revenue, kl.share, kl.growth], 1e-9) IS NOT TRUE
+              OR kd.revenue IS NULL OR kl.revenue IS NULL), 0::bigint,
+          'dm_breakdowns (products, depots, customers; row-gather disabled): every value equals single-node');
+SELECT is((SELECT count(*) FROM kd_series d FULL JOIN kl_series l USING (period_start)
+           WHERE d.lines IS DISTINCT FROM l.lines OR d.orders IS DISTINCT FROM l.orders OR d.customers IS DISTINCT FROM l.customers
+              OR NOT citus_test.close(ARRAY[d.revenue, d.quantity, d.trend, d.growth_prev, d.growth_year],
+                                      ARRAY[l.revenue, l.quantity, l.trend, l.growth_prev, l.growth_year], 1e-9)
+              OR d.revenue IS NULL OR l.revenue IS NULL), 0::bigint,
+          'dm_sales_series (weeks; row-gather disabled): every week equals single-node');
 
 SELECT * FROM finish();
 ROLLBACK;
