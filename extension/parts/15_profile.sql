@@ -215,8 +215,15 @@ BEGIN
         calls := calls || format('@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))',
                                  top_n, spec, array_to_string(args, ', '));
     END IF;
+    -- On a Citus distributed table the rows are gathered on the coordinator for this scan (a
+    -- subquery with OFFSET is planned as an intermediate result): Citus would split
+    -- dm_profile_summary, but its worker_partial_agg cannot call a VARIADIC "any" aggregate
+    -- (it checks the row of arguments against the declared types: 3 of them, one "any"), and
+    -- fails on the workers. The other scans below (exact distinct counts, top values) are pushed down.
     EXECUTE format('SELECT ARRAY[%s], ARRAY[%s]::text[] FROM %s',
-                   array_to_string(calls, ', '), array_to_string(ranges, ', '), source)
+                   array_to_string(calls, ', '), array_to_string(ranges, ', '),
+                   CASE WHEN @extschema@.dm_relation_distributed(rel)
+                        THEN format('(SELECT * FROM %s OFFSET 0) AS gathered', source) ELSE source END)
         INTO results, bounds;
     FOR i IN 1 .. cardinality(results) LOOP
         summary := results[i];

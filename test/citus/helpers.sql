@@ -50,10 +50,11 @@ BEGIN
 END
 $$;
 
--- Element-wise agreement of two float8 arrays: |a - b| <= tol * max(|a|, |b|) (or both NULL).
+-- Element-wise agreement of two float8 arrays: |a - b| <= tol * max(|a|, |b|) (or both NULL; a
+-- NULL against a number disagrees).
 CREATE FUNCTION citus_test.close(a float8[], b float8[], tol float8) RETURNS boolean LANGUAGE sql AS $$
     SELECT cardinality(a) = cardinality(b)
-           AND bool_and((x IS NULL AND y IS NULL) OR x = y OR abs(x - y) <= tol * greatest(abs(x), abs(y)))
+           AND bool_and(COALESCE((x IS NULL AND y IS NULL) OR x = y OR abs(x - y) <= tol * greatest(abs(x), abs(y)), false))
     FROM unnest(a, b) AS u(x, y)
 $$;
 
