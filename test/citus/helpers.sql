@@ -25,28 +25,12 @@ BEGIN
 END
 $$;
 
--- Whether an aggregate of dmine (a signature, as 'dm_corr(float8[])') has a real (non-pseudo) state type.
-CREATE FUNCTION citus_test.real_state(agg text) RETURNS boolean LANGUAGE sql AS $$
-    SELECT t.typtype <> 'p'
-    FROM pg_aggregate a JOIN pg_type t ON t.oid = a.aggtranstype
-    WHERE a.aggfnoid = ('dmine.' || agg)::regprocedure
-$$;
-
 -- The two pushdown tests of an aggregate query: EXPLAIN (VERBOSE) shows worker_partial_agg, and
--- the query runs with citus.coordinator_aggregation_strategy = 'disabled'. Marked TODO while
--- the aggregate's state type is still internal.
+-- the query runs with citus.coordinator_aggregation_strategy = 'disabled'.
 CREATE FUNCTION citus_test.pushdown(agg text, q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-    pending boolean := NOT citus_test.real_state(agg);
 BEGIN
-    IF pending THEN
-        PERFORM todo_start(agg || ': state type still internal (row-gather only)');
-    END IF;
     RETURN NEXT ok(citus_test.plan(q) LIKE '%worker_partial_agg%', agg || ': EXPLAIN (VERBOSE) shows worker_partial_agg');
     RETURN NEXT lives_ok(format('SELECT citus_test.run_pushed(%L)', q), agg || ': runs with coordinator_aggregation_strategy = disabled');
-    IF pending THEN
-        PERFORM todo_end();
-    END IF;
 END
 $$;
 
