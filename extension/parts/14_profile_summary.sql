@@ -22,6 +22,8 @@ COMMENT ON TYPE profile_summary IS
 
 CREATE FUNCTION profile_summary_add(profile_summary, top_n int, spec text, VARIADIC "any") RETURNS profile_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION profile_summary_add_row(profile_summary, top_n int, spec text, columns record) RETURNS profile_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION profile_summary_combine(profile_summary, profile_summary) RETURNS profile_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
@@ -37,6 +39,16 @@ CREATE AGGREGATE dm_profile_summary(top_n int, spec text, VARIADIC "any") (
 );
 COMMENT ON AGGREGATE dm_profile_summary(int, text, "any") IS
     'one-pass profile of the given columns (spec: one letter per column, v/t = hash the value/its text, upper case = also count ISO date texts); read it with dm_summary_profile';
+
+-- The same profile with the columns as one row, ROW(a, b, c): fixed argument types (integer,
+-- text, record), which Citus's worker_partial_agg accepts, so it runs on the workers.
+CREATE AGGREGATE dm_profile_summary(top_n int, spec text, columns record) (
+    SFUNC = profile_summary_add_row, STYPE = profile_summary,
+    SSPACE = 60000, -- bytes: a state of a few columns after about 1,000 rows
+    COMBINEFUNC = profile_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_profile_summary(int, text, record) IS
+    'dm_profile_summary with the columns as one row, ROW(a, b, c) (the form Citus pushes down to its workers); a NULL row is skipped';
 
 CREATE AGGREGATE dm_rollup(s profile_summary) (
     SFUNC = profile_summary_combine, STYPE = profile_summary,

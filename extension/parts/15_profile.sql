@@ -171,6 +171,8 @@ DECLARE
     exact_n bigint;
     keys text[];
     is_date_key boolean;
+    distributed boolean := @extschema@.dm_relation_distributed(rel);
+    call_sql text;
 BEGIN
     IF sample_percent IS NOT NULL AND NOT (sample_percent > 0 AND sample_percent <= 100) THEN
         RAISE EXCEPTION 'sample_percent must be in (0, 100], got %', sample_percent
@@ -187,6 +189,14 @@ BEGIN
     -- One scan: dm_profile_summary over the whole row (90 columns per call), and min / max of
     -- numbers, texts and dates/times. Distinct values by the type's hash ('v'), else by their
     -- text ('t'); upper case: also count the texts that read as ISO dates and date-times.
+    -- On a Citus distributed table the columns go as one row, ROW(a, b, ...): the form with
+    -- fixed argument types, which Citus's worker_partial_agg runs on the workers (it rejects
+    -- VARIADIC "any"). On one node the VARIADIC form, which reads the arguments directly (no
+    -- row to build and take apart); a composite column goes there as its text (the same figures:
+    -- 't' hashes the text), as a lone composite argument would also match the record form.
+    call_sql := CASE WHEN distributed
+                     THEN '@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, ROW(%s)))'
+                     ELSE '@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))' END;
     FOR col IN
         SELECT a.attname, t.typcategory AS category, @extschema@.dm_type_hashable(a.atttypid) AS hashable
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
@@ -194,7 +204,8 @@ BEGIN
         ORDER BY a.attnum
     LOOP
         i := i + 1;
-        args := args || quote_ident(col.attname);
+        args := args || CASE WHEN col.category = 'C' AND NOT distributed THEN quote_ident(col.attname) || '::text'
+                             ELSE quote_ident(col.attname) END;
         spec := spec || CASE WHEN col.category IN ('N', 'D', 'S', 'B') AND col.hashable
                              THEN CASE WHEN col.category = 'S' THEN 'V' ELSE 'v' END
                              ELSE CASE WHEN col.category = 'S' THEN 'T' ELSE 't' END END;
@@ -202,8 +213,7 @@ BEGIN
                                  THEN format('to_jsonb(min(%1$I)) #>> ''{}'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)
                                  ELSE 'NULL, NULL' END;
         IF cardinality(args) = 90 THEN
-            calls := calls || format('@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))',
-                                     top_n, spec, array_to_string(args, ', '));
+            calls := calls || format(call_sql, top_n, spec, array_to_string(args, ', '));
             args := '{}';
             spec := '';
         END IF;
@@ -212,18 +222,10 @@ BEGIN
         RETURN;
     END IF;
     IF cardinality(args) > 0 THEN
-        calls := calls || format('@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))',
-                                 top_n, spec, array_to_string(args, ', '));
+        calls := calls || format(call_sql, top_n, spec, array_to_string(args, ', '));
     END IF;
-    -- On a Citus distributed table the rows are gathered on the coordinator for this scan (a
-    -- subquery with OFFSET is planned as an intermediate result): Citus would split
-    -- dm_profile_summary, but its worker_partial_agg cannot call a VARIADIC "any" aggregate
-    -- (it checks the row of arguments against the declared types: 3 of them, one "any"), and
-    -- fails on the workers. The other scans below (exact distinct counts, top values) are pushed down.
     EXECUTE format('SELECT ARRAY[%s], ARRAY[%s]::text[] FROM %s',
-                   array_to_string(calls, ', '), array_to_string(ranges, ', '),
-                   CASE WHEN @extschema@.dm_relation_distributed(rel)
-                        THEN format('(SELECT * FROM %s OFFSET 0) AS gathered', source) ELSE source END)
+                   array_to_string(calls, ', '), array_to_string(ranges, ', '), source)
         INTO results, bounds;
     FOR i IN 1 .. cardinality(results) LOOP
         summary := results[i];

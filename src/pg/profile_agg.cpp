@@ -1,5 +1,7 @@
 // dm_profile_summary(top_n, spec, VARIADIC columns): the whole-row column profile of
 // dm_profile in one pass (profile/column_profile.hpp per column), state type profile_summary.
+// dm_profile_summary(top_n, spec, columns record) takes the columns as one row (ROW(a, b, c)):
+// the same state and figures, and fixed argument types, which Citus's worker_partial_agg needs.
 //
 // spec has one letter per column: 'v' hash the value with its type's extended hash function,
 // 't' hash its text (types without one, and those dm_profile groups by text); upper case also
@@ -12,6 +14,7 @@
 #include "profile/column_profile.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "catalog/pg_collation.h"
 #include "common/hashfn.h"
 #include "nodes/nodeFuncs.h"
@@ -33,11 +36,27 @@ using namespace dmine::pg;
 constexpr int kFirstColumn = 3; // state, top_n, spec
 constexpr std::size_t kMaxColumns = 100;
 
+struct CallInfo;
+
+// A pointer that no copy keeps (it points into the memory of the state it belongs to).
+struct CallCache {
+    CallInfo *info = nullptr;
+    CallCache() = default;
+    CallCache(const CallCache &) noexcept {}
+    CallCache &operator=(const CallCache &) noexcept {
+        info = nullptr;
+        return *this;
+    }
+};
+
 struct ProfileState {
     static constexpr StateType kType{"profile_summary", 0x50524d44, 1}; // "DMRP"
     std::int32_t top_n = 0;
     std::uint64_t rows = 0;
     StateVector<ColumnProfile> columns;
+    // The column look-ups when fn_extra does not last (Citus's worker_partial_agg makes a new
+    // FmgrInfo for every row); in the state's own context, never serialized.
+    CallCache cache;
 
     void merge(const ProfileState &other) {
         if (other.columns.size() != columns.size() || other.top_n != top_n)
@@ -79,8 +98,20 @@ struct ColumnInfo {
     FmgrInfo output;
 };
 
+// The record form: the row type of the first row and its live (not dropped) attributes.
+struct RowInfo {
+    Oid type;
+    int32 typmod;
+    TupleDesc desc; // a copy, in the cache's context
+    int *attno;     // per profiled column, its index in desc
+    Datum *values;  // natts, one row deformed
+    bool *nulls;
+};
+
 struct CallInfo {
     int ncolumns;
+    RowInfo *row;          // record form only
+    NullableDatum *args;   // record form: the row's columns as arguments
     ColumnInfo columns[1]; // ncolumns of them
 };
 
@@ -116,57 +147,80 @@ void column_type(FunctionCallInfo fcinfo, Aggref *aggref, int i, Oid &type, Oid 
         if (!OidIsValid(type)) type = exprType(expr);
         collation = exprCollation(expr);
     }
-    if (!OidIsValid(collation)) collation = PG_GET_COLLATION();
-    if (!OidIsValid(collation) && type_is_collatable(type)) collation = DEFAULT_COLLATION_OID;
 }
 
-CallInfo *call_info(FunctionCallInfo fcinfo, const char *spec, int ncolumns) {
-    if (fcinfo->flinfo->fn_extra) return static_cast<CallInfo *>(fcinfo->flinfo->fn_extra);
+// What column i of type `type` needs (under pg_call), its functions in context cx.
+void init_column(FunctionCallInfo fcinfo, ColumnInfo &c, int i, Oid type, Oid collation,
+                 char letter, MemoryContext cx) {
+    c.type = type;
+    c.collation = collation;
+    if (!OidIsValid(c.type))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("could not determine the type of profiled column %d", i + 1)));
+    if (!OidIsValid(c.collation)) c.collation = PG_GET_COLLATION();
+    if (!OidIsValid(c.collation) && type_is_collatable(c.type)) c.collation = DEFAULT_COLLATION_OID;
+    const Oid base = getBaseType(c.type);
+    c.number = number_kind(base);
+    c.by_text = letter == 't' || letter == 'T';
+    c.patterns = letter == 'V' || letter == 'T';
+    c.raw_text = base == TEXTOID || base == VARCHAROID;
+    c.bpchar = base == BPCHAROID;
+    Oid out;
+    bool varlena;
+    getTypeOutputInfo(c.type, &out, &varlena);
+    fmgr_info_cxt(out, &c.output, cx);
+    if (!c.by_text) {
+        TypeCacheEntry *entry = lookup_type_cache(c.type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+        if (!OidIsValid(entry->hash_extended_proc))
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                            errmsg("could not identify a hash function for type %s",
+                                   format_type_be(c.type)),
+                            errhint("Profile the column by its text ('t').")));
+        fmgr_info_copy(&c.hash, &entry->hash_extended_proc_finfo, cx);
+    }
+}
+
+CallInfo *alloc_info(MemoryContext cx, int ncolumns) {
+    auto *info = static_cast<CallInfo *>(MemoryContextAllocZero(
+        cx, offsetof(CallInfo, columns) + sizeof(ColumnInfo) * std::max(ncolumns, 1)));
+    info->ncolumns = ncolumns;
+    return info;
+}
+
+// The look-ups of the VARIADIC form, from the call's argument types.
+CallInfo *variadic_info(FunctionCallInfo fcinfo, const char *spec, int ncolumns, MemoryContext cx) {
     return pg_call([&] {
-        MemoryContext cx = fcinfo->flinfo->fn_mcxt;
-        auto *info = static_cast<CallInfo *>(MemoryContextAllocZero(
-            cx, offsetof(CallInfo, columns) + sizeof(ColumnInfo) * std::max(ncolumns, 1)));
-        info->ncolumns = ncolumns;
+        CallInfo *info = alloc_info(cx, ncolumns);
         Aggref *aggref = AggGetAggref(fcinfo);
         for (int i = 0; i < ncolumns; i++) {
-            ColumnInfo &c = info->columns[i];
-            column_type(fcinfo, aggref, i, c.type, c.collation);
-            if (!OidIsValid(c.type))
-                ereport(ERROR,
-                        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                         errmsg("could not determine the type of profiled column %d", i + 1)));
-            const Oid base = getBaseType(c.type);
-            c.number = number_kind(base);
-            c.by_text = spec[i] == 't' || spec[i] == 'T';
-            c.patterns = spec[i] == 'V' || spec[i] == 'T';
-            c.raw_text = base == TEXTOID || base == VARCHAROID;
-            c.bpchar = base == BPCHAROID;
-            Oid out;
-            bool varlena;
-            getTypeOutputInfo(c.type, &out, &varlena);
-            fmgr_info_cxt(out, &c.output, cx);
-            if (!c.by_text) {
-                TypeCacheEntry *entry =
-                    lookup_type_cache(c.type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
-                if (!OidIsValid(entry->hash_extended_proc))
-                    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
-                                    errmsg("could not identify a hash function for type %s",
-                                           format_type_be(c.type)),
-                                    errhint("Profile the column by its text ('t').")));
-                fmgr_info_copy(&c.hash, &entry->hash_extended_proc_finfo, cx);
-            }
+            Oid type, collation;
+            column_type(fcinfo, aggref, i, type, collation);
+            init_column(fcinfo, info->columns[i], i, type, collation, spec[i], cx);
         }
-        fcinfo->flinfo->fn_extra = info;
         return info;
     });
 }
 
-std::uint8_t column_flags(const ColumnInfo &c) {
-    std::uint8_t flags = 0;
-    if (c.number != Number::None) flags |= ColumnProfile::kNumber;
-    if (c.number == Number::Int4 || c.number == Number::Int8) flags |= ColumnProfile::kDateKey;
-    if (c.patterns) flags |= ColumnProfile::kTextPatterns;
-    return flags;
+// The live attributes of row type (type, typmod) (under pg_call); the row's tuple descriptor
+// is copied into cx, so no reference to the type cache is held.
+RowInfo *row_info(Oid type, int32 typmod, MemoryContext cx, int &ncolumns) {
+    TupleDesc cached = lookup_rowtype_tupdesc(type, typmod);
+    auto *row = static_cast<RowInfo *>(MemoryContextAllocZero(cx, sizeof(RowInfo)));
+    MemoryContext old = MemoryContextSwitchTo(cx);
+    row->desc = CreateTupleDescCopy(cached);
+    MemoryContextSwitchTo(old);
+    ReleaseTupleDesc(cached);
+    row->type = type;
+    row->typmod = typmod;
+    const int natts = row->desc->natts;
+    row->attno = static_cast<int *>(MemoryContextAllocZero(cx, sizeof(int) * std::max(natts, 1)));
+    row->values =
+        static_cast<Datum *>(MemoryContextAllocZero(cx, sizeof(Datum) * std::max(natts, 1)));
+    row->nulls = static_cast<bool *>(MemoryContextAllocZero(cx, sizeof(bool) * std::max(natts, 1)));
+    ncolumns = 0;
+    for (int a = 0; a < natts; a++)
+        if (!TupleDescAttr(row->desc, a)->attisdropped) row->attno[ncolumns++] = a;
+    return row;
 }
 
 std::string spec_arg(FunctionCallInfo fcinfo, int ncolumns) {
@@ -180,6 +234,38 @@ std::string spec_arg(FunctionCallInfo fcinfo, int ncolumns) {
         if (std::string("vtVT").find(ch) == std::string::npos)
             fail(ErrorKind::InvalidParameter, "the column spec letters are v, t, V or T");
     return spec;
+}
+
+// The look-ups of the record form, from the row type of its first row.
+CallInfo *record_info(FunctionCallInfo fcinfo, HeapTupleHeader first, MemoryContext cx) {
+    int ncolumns = 0;
+    RowInfo *row = pg_call([&] {
+        return row_info(HeapTupleHeaderGetTypeId(first), HeapTupleHeaderGetTypMod(first), cx,
+                        ncolumns);
+    });
+    if (ncolumns < 1 || ncolumns > static_cast<int>(kMaxColumns))
+        fail(ErrorKind::InvalidParameter, "dm_profile_summary takes 1 to 100 columns",
+             "The row has " + std::to_string(ncolumns) + " columns.");
+    const std::string spec = spec_arg(fcinfo, ncolumns);
+    return pg_call([&] {
+        CallInfo *info = alloc_info(cx, ncolumns);
+        info->row = row;
+        info->args = static_cast<NullableDatum *>(
+            MemoryContextAllocZero(cx, sizeof(NullableDatum) * ncolumns));
+        for (int i = 0; i < ncolumns; i++) {
+            const auto *att = TupleDescAttr(row->desc, row->attno[i]);
+            init_column(fcinfo, info->columns[i], i, att->atttypid, att->attcollation, spec[i], cx);
+        }
+        return info;
+    });
+}
+
+std::uint8_t column_flags(const ColumnInfo &c) {
+    std::uint8_t flags = 0;
+    if (c.number != Number::None) flags |= ColumnProfile::kNumber;
+    if (c.number == Number::Int4 || c.number == Number::Int8) flags |= ColumnProfile::kDateKey;
+    if (c.patterns) flags |= ColumnProfile::kTextPatterns;
+    return flags;
 }
 
 ProfileState new_state(FunctionCallInfo fcinfo, CallInfo *info) {
@@ -246,27 +332,47 @@ void read_value(const ColumnInfo &c, Datum value, Reading &r) {
 }
 
 // Every column's reading of one row, in one pg_call.
-void read_row(const CallInfo *info, FunctionCallInfo fcinfo, Reading *readings) {
+void read_row(const CallInfo *info, const NullableDatum *args, Reading *readings) {
     for (int i = 0; i < info->ncolumns; i++)
-        if (!PG_ARGISNULL(kFirstColumn + i))
-            read_value(info->columns[i], PG_GETARG_DATUM(kFirstColumn + i), readings[i]);
+        if (!args[i].isnull) read_value(info->columns[i], args[i].value, readings[i]);
 }
 
-void add_row(ProfileState &state, CallInfo *info, FunctionCallInfo fcinfo) {
+// The columns of a record argument as arguments (under pg_call), in info->args.
+void deform_row(CallInfo *info, Datum value) {
+    HeapTupleHeader header = DatumGetHeapTupleHeader(value);
+    RowInfo *row = info->row;
+    if (HeapTupleHeaderGetTypeId(header) != row->type ||
+        HeapTupleHeaderGetTypMod(header) != row->typmod)
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("the rows given to dm_profile_summary must all have the same row type")));
+    HeapTupleData tuple;
+    tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+    ItemPointerSetInvalid(&tuple.t_self);
+    tuple.t_tableOid = InvalidOid;
+    tuple.t_data = header;
+    heap_deform_tuple(&tuple, row->desc, row->values, row->nulls);
+    for (int i = 0; i < info->ncolumns; i++) {
+        info->args[i].value = row->values[row->attno[i]];
+        info->args[i].isnull = row->nulls[row->attno[i]];
+    }
+}
+
+void add_row(ProfileState &state, const CallInfo *info, const NullableDatum *args) {
     state.rows++;
     Reading readings[kMaxColumns];
-    pg_call([&] { read_row(info, fcinfo, readings); });
+    pg_call([&] { read_row(info, args, readings); });
     for (int i = 0; i < info->ncolumns; i++) {
         ColumnProfile &col = state.columns[i];
         const ColumnInfo &c = info->columns[i];
-        if (PG_ARGISNULL(kFirstColumn + i)) {
+        if (args[i].isnull) {
             col.add_null();
             continue;
         }
         Reading &r = readings[i];
         if (col.add_value(mix64(r.hash))) {
             if (!r.text) {
-                const Datum value = PG_GETARG_DATUM(kFirstColumn + i);
+                const Datum value = args[i].value;
                 r.text = pg_call(
                     [&] { return OutputFunctionCall(const_cast<FmgrInfo *>(&c.output), value); });
                 r.length = std::strlen(r.text);
@@ -388,6 +494,37 @@ Datum profile_json(ProfileState *state) {
     return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(out.c_str())); });
 }
 
+// The look-ups kept by the state in argument 0, if any.
+CallInfo *state_cache(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0)) return nullptr;
+    auto *e = expanded_or_null<ProfileState>(PG_GETARG_DATUM(0));
+    return e ? e->state->cache.info : nullptr;
+}
+
+// Where new look-ups go: fn_extra's context, or the state's own when the state exists but
+// fn_extra is empty (a new FmgrInfo for every row: Citus).
+MemoryContext info_context(FunctionCallInfo fcinfo, bool &in_state) {
+    in_state = false;
+    if (!PG_ARGISNULL(0))
+        if (auto *e = expanded_or_null<ProfileState>(PG_GETARG_DATUM(0))) {
+            in_state = true;
+            return e->header.eoh_context;
+        }
+    return fcinfo->flinfo->fn_mcxt;
+}
+
+// The state updated with one row whose columns are `args`; the look-ups kept where they last.
+Datum add_to_state(FunctionCallInfo fcinfo, CallInfo *info, bool in_state,
+                   const NullableDatum *args) {
+    if (!in_state) fcinfo->flinfo->fn_extra = info;
+    auto state = update_state<ProfileState>(fcinfo, [&] { return new_state(fcinfo, info); });
+    if (static_cast<int>(state->columns.size()) != info->ncolumns)
+        fail(ErrorKind::InvalidParameter, "a profile summary of another column list");
+    if (in_state) state->cache.info = info;
+    add_row(*state, info, args);
+    return state.datum();
+}
+
 } // namespace
 
 DMINE_STATE_TYPE(profile_summary, ProfileState)
@@ -397,12 +534,30 @@ DMINE_FUNCTION(profile_summary_add) {
     if (ncolumns < 1 || ncolumns > static_cast<int>(kMaxColumns))
         fail(ErrorKind::InvalidParameter, "dm_profile_summary takes 1 to 100 columns");
     CallInfo *info = static_cast<CallInfo *>(fcinfo->flinfo->fn_extra);
-    if (!info) info = call_info(fcinfo, spec_arg(fcinfo, ncolumns).c_str(), ncolumns);
-    auto state = update_state<ProfileState>(fcinfo, [&] { return new_state(fcinfo, info); });
-    if (static_cast<int>(state->columns.size()) != ncolumns)
-        fail(ErrorKind::InvalidParameter, "a profile summary of another column list");
-    add_row(*state, info, fcinfo);
-    return state.datum();
+    bool in_state = info == nullptr && (info = state_cache(fcinfo)) != nullptr;
+    if (!info) {
+        MemoryContext cx = info_context(fcinfo, in_state);
+        info = variadic_info(fcinfo, spec_arg(fcinfo, ncolumns).c_str(), ncolumns, cx);
+    }
+    return add_to_state(fcinfo, info, in_state, fcinfo->args + kFirstColumn);
+}
+
+// dm_profile_summary(top_n, spec, columns record): a NULL row is skipped.
+DMINE_FUNCTION(profile_summary_add_row) {
+    if (PG_ARGISNULL(kFirstColumn)) {
+        if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+        PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+    }
+    const Datum value = PG_GETARG_DATUM(kFirstColumn);
+    CallInfo *info = static_cast<CallInfo *>(fcinfo->flinfo->fn_extra);
+    bool in_state = info == nullptr && (info = state_cache(fcinfo)) != nullptr;
+    if (!info) {
+        MemoryContext cx = info_context(fcinfo, in_state);
+        HeapTupleHeader first = pg_call([&] { return DatumGetHeapTupleHeader(value); });
+        info = record_info(fcinfo, first, cx);
+    }
+    pg_call([&] { deform_row(info, value); });
+    return add_to_state(fcinfo, info, in_state, info->args);
 }
 
 // The final function: {"rows": n, "columns": [{"n", "nd", "exact", "dk", "tk", "stats", "top"}]}.
