@@ -1,0 +1,6 @@
+-- cituspro: dm_profile_summary with the columns as one row (ROW(a, b, ...)): fixed argument
+-- types, so Citus runs it on its workers; dm_profile uses it on distributed tables (its new body
+-- comes with the refresh of every routine).
+-- @install CREATE FUNCTION profile_summary_add_row(profile_summary, top_n int, spec text, columns record) RETURNS profile_summary
+-- @install CREATE AGGREGATE dm_profile_summary(top_n int, spec text, columns record) (
+-- @install COMMENT ON AGGREGATE dm_profile_summary(int, text, record) IS
