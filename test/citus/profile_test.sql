@@ -9,7 +9,7 @@
 -- sketches are merged, not fed in the local copy's order).
 BEGIN;
 SET LOCAL client_min_messages = warning;
-SELECT plan(21);
+SELECT plan(23);
 
 -- A summary's order-independent figures (made first: Citus runs no function command after a
 -- parallel operation in the transaction; it stays on the coordinator).
@@ -37,6 +37,12 @@ SELECT i, CASE WHEN i % 7 <> 0 THEN round((i * 37 % 1000) / 7.0, 2) END,
 FROM generate_series(1, 20000) AS i;
 CREATE TABLE citus_test.mixed_local AS SELECT * FROM citus_test.mixed;
 SELECT create_distributed_table('citus_test.mixed', 'id') \g /dev/null
+-- A wide table: 95 columns, profiled in two calls (90 columns, then 5), each ROW(...) pushed down.
+SELECT format('CREATE TABLE citus_test.wide AS SELECT i AS id, %s FROM generate_series(1, 3000) AS i',
+              string_agg(format('CASE WHEN i %% %s <> 0 THEN (i * %s) %% 97 END AS c%s', 2 + c % 5, c, c), ', '))
+FROM generate_series(1, 94) AS c \gexec
+CREATE TABLE citus_test.wide_local AS SELECT * FROM citus_test.wide;
+SELECT create_distributed_table('citus_test.wide', 'id') \g /dev/null
 
 -- The VARIADIC form: planned as a partial aggregate, refused by worker_partial_agg.
 SELECT ok(citus_test.plan('SELECT dmine.dm_profile_summary(5, ''vv'', amount, depot_id) FROM erp_demo.sales_lines')
@@ -90,6 +96,10 @@ SET LOCAL citus.coordinator_aggregation_strategy = 'disabled';
 SET LOCAL citus.max_intermediate_result_size = '1kB';
 CREATE TEMP TABLE md AS SELECT * FROM dmine.dm_profile('citus_test.mixed');
 CREATE TEMP TABLE ml AS SELECT * FROM dmine.dm_profile('citus_test.mixed_local');
+CREATE TEMP TABLE wd AS SELECT * FROM dmine.dm_profile('citus_test.wide');
+CREATE TEMP TABLE wl AS SELECT * FROM dmine.dm_profile('citus_test.wide_local');
+SELECT lives_ok('SELECT * FROM dmine.dm_profile(''citus_test.mixed'', sample_percent => 50)',
+                'dm_profile: a sampled profile runs on the workers too');
 SELECT lives_ok('SELECT * FROM dmine.dm_profile(''erp_demo.sales_lines'')',
                 'dm_profile: runs with row-gather disabled and no intermediate result (demo)');
 SELECT lives_ok('SELECT * FROM dmine.dm_profile(''entrepot_fr.lignes_vente'', top_n => 3)',
@@ -127,6 +137,13 @@ SELECT is((SELECT count(*) FROM (SELECT column_name, ordinal, data_type, kind, r
                                  SELECT column_name, ordinal, data_type, kind, row_count, null_count, null_fraction, distinct_estimate,
                                         min_value, max_value, top_values, role, distinct_exact, uniqueness FROM ml) x),
           0::bigint, 'mixed types: the profile (numeric, text, date, timestamptz, boolean, varchar, NULLs) equals single-node');
+
+SELECT is((SELECT count(*) FROM (SELECT column_name, ordinal, data_type, row_count, null_count, distinct_estimate, min_value, max_value,
+                                        role, distinct_exact FROM wd
+                                 EXCEPT
+                                 SELECT column_name, ordinal, data_type, row_count, null_count, distinct_estimate, min_value, max_value,
+                                        role, distinct_exact FROM wl) x) + abs((SELECT count(*) FROM wd) - 95),
+          0::bigint, 'a table of 95 columns (two calls of the record form): the profile equals single-node');
 
 SELECT * FROM finish();
 ROLLBACK;
