@@ -1,11 +1,14 @@
 // Seeding, Lloyd with Hamerly's bounds, restarts and swaps, silhouette.
 #include "core/interrupt.hpp"
 #include "kmeans/kmeans_fit.hpp"
+#include "kmeans/kmeans_distance.hpp"
 #include "kmeans/kmeans_silhouette.hpp"
 #include "kmeans_test_data.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 
@@ -46,6 +49,54 @@ Matrix naive_lloyd(const Matrix &x, Matrix c, int iterations) {
             if (n[j] > 0) c.row(j) = sums.row(j) / n[j];
     }
     return c;
+}
+
+// Textbook greedy k-means++ (every distance computed), drawing from rng exactly as
+// seed_kmeanspp does, for comparison with its pruned passes.
+Matrix naive_greedy_seed(const Matrix &x, int k, Rng &rng) {
+    const Eigen::Index n = x.rows();
+    Matrix c(k, x.cols());
+    c.row(0) = x.row(static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(n))));
+    std::vector<double> closest(n);
+    const int d = static_cast<int>(x.cols());
+    for (Eigen::Index i = 0; i < n; i++) closest[i] = sqdist(x.row(i).data(), c.row(0).data(), d);
+    const int trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
+    for (int j = 1; j < k; j++) {
+        std::vector<double> cumulative(n);
+        double total = 0;
+        for (Eigen::Index i = 0; i < n; i++) cumulative[i] = total += closest[i];
+        std::vector<Eigen::Index> cand(trials);
+        for (int t = 0; t < trials; t++) {
+            double r = rng.uniform() * cumulative.back();
+            auto it = std::upper_bound(cumulative.begin(), cumulative.end(), r);
+            cand[t] = std::min<Eigen::Index>(it - cumulative.begin(), n - 1);
+        }
+        std::vector<double> pot(trials, 0.0);
+        for (Eigen::Index i = 0; i < n; i++)
+            for (int t = 0; t < trials; t++)
+                pot[t] += std::min(closest[i], sqdist(x.row(i).data(), x.row(cand[t]).data(), d));
+        Eigen::Index best = cand[std::min_element(pot.begin(), pot.end()) - pot.begin()];
+        c.row(j) = x.row(best);
+        for (Eigen::Index i = 0; i < n; i++)
+            closest[i] = std::min(closest[i], sqdist(x.row(i).data(), x.row(best).data(), d));
+    }
+    return c;
+}
+
+TEST(KmeansFit, PrunedSeedingPicksTheCentresOfTheFullComputation) {
+    Matrix centres(6, 3);
+    centres << 0, 0, 0, 50, 0, 0, 0, 50, 0, 0, 0, 50, 50, 50, 50, 1, 1, 1;
+    const Matrix shapes[] = {blobs(centres, 300, 1.0, 11), random_points(2000, 5, 12),
+                             blobs(centres, 40, 0.0, 13)}; // the last: many equal points
+    for (const Matrix &x : shapes)
+        for (int k : {2, 6, 9})
+            for (std::uint64_t seed : {1u, 2u, 3u}) {
+                Rng a(seed), b(seed);
+                Matrix fast = seed_kmeanspp(x, k, a);
+                Matrix slow = naive_greedy_seed(x, k, b);
+                EXPECT_EQ(fast, slow) << "k = " << k << ", seed " << seed;
+                EXPECT_EQ(a.next(), b.next()); // the same draws consumed
+            }
 }
 
 TEST(KmeansFit, SeedingPicksDistinctDataPoints) {
