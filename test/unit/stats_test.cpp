@@ -129,6 +129,25 @@ TEST(StatsKll, SketchRankErrorWithinBound) {
     }
 }
 
+// Partial sketches of the same length (shards, parallel workers) make their own random choices:
+// with one shared coin, values of the same ranks would be kept at the same positions and the
+// merged errors would add up instead of averaging out. The same rows still give the same sketch.
+TEST(StatsKll, PartialSketchesFlipTheirOwnCoins) {
+    const std::size_t n = 50000;
+    KllSketch a, b, again;
+    for (std::size_t i = 0; i < n; i++) {
+        a.add(double(i));
+        b.add(double(i) + 1e6); // the same ranks, other values
+        again.add(double(i));
+    }
+    auto ia = a.sorted_items(), ib = b.sorted_items(), iagain = again.sorted_items();
+    EXPECT_EQ(ia.values, iagain.values);
+    ASSERT_FALSE(a.exact());
+    std::vector<double> shifted;
+    for (double v : ib.values) shifted.push_back(v - 1e6);
+    EXPECT_NE(ia.values, shifted);
+}
+
 TEST(StatsKll, SerializeRoundTripAndCorruption) {
     auto v = lognormal_values(50000, 5);
     KllSketch s;

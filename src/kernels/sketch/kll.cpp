@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace dmine {
@@ -23,6 +24,19 @@ KllSketch::KllSketch(std::uint16_t k, std::uint32_t exact_limit)
     if (k < kMinLevelCapacity)
         fail(ErrorKind::InvalidParameter, "sketch size k must be at least 8");
     update_trigger();
+}
+
+// Partial sketches (parallel workers, Citus shards, stored daily summaries) all start from the
+// same coin; mixing in their first values gives each its own random choices, so that their
+// errors do not line up when they are merged. The same rows in the same order flip the same.
+void KllSketch::mix_first_values() {
+    const Level &items = levels_[0];
+    std::uint64_t first = 0, last = 0;
+    const double a = items.front() == 0 ? 0.0 : items.front(); // -0 as 0
+    const double b = items.back() == 0 ? 0.0 : items.back();
+    std::memcpy(&first, &a, sizeof first);
+    std::memcpy(&last, &b, sizeof last);
+    coin_ = mix64(coin_ ^ mix64(first ^ mix64(last ^ items.size())));
 }
 
 std::uint64_t KllSketch::flip() {
@@ -51,6 +65,7 @@ void KllSketch::compress() {
         std::size_t h = 0;
         while (h < levels_.size() && levels_[h].size() < capacity(h)) h++;
         if (h == levels_.size()) break;
+        if (levels_.size() == 1) mix_first_values(); // leaving exact mode: once per sketch
         compact_level(h);
         if (levels_.size() - 1 - entry_ > kMaxDepth) raise_entry_level();
         update_trigger();

@@ -68,6 +68,7 @@ private:
     using Level = StateVector<double>;
     void merge_sorted_into(Level &level, const Level &items);
     std::uint64_t flip();
+    void mix_first_values();
 
     std::uint16_t k_;
     std::uint32_t exact_limit_;
