@@ -40,6 +40,21 @@ def time_sql(conn, sql, repeat=3, settings=None):
             execute(conn, f"RESET {name}")
 
 
+def time_sql_pair(conn, sql, baseline, repeat=5, settings=None):
+    """Median times of sql and of its baseline run alternately (a drifting load on a shared
+    machine then weighs on both alike), and the median of the per-round ratios."""
+    for name, value in (settings or {}).items():
+        execute(conn, f"SET {name} = {value}")
+    try:
+        pairs = [(timed(lambda: execute(conn, sql), 1), timed(lambda: execute(conn, baseline), 1))
+                 for _ in range(repeat)]
+    finally:
+        for name in (settings or {}):
+            execute(conn, f"RESET {name}")
+    return (statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs),
+            statistics.median(p[0] / p[1] for p in pairs))
+
+
 SERIAL = {"max_parallel_workers_per_gather": 0}
 PARALLEL_2 = {
     "max_parallel_workers_per_gather": 2,

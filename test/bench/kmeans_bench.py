@@ -10,7 +10,8 @@ import time
 import numpy as np
 from sklearn.cluster import KMeans
 
-from benchlib import PARALLEL_2, SERIAL, check_parallel, connect, execute, report, scale, time_sql
+from benchlib import (PARALLEL_2, SERIAL, check_parallel, connect, execute, report, scale, time_sql,
+                      time_sql_pair)
 
 ROWS = scale(1_000_000)
 K = 8
@@ -54,10 +55,11 @@ def main():
     check_parallel(conn, [scan, fit])
     check_parallel(conn, [fit], settings={})  # the server's own settings
     rows = []
+    ratios = []
     for label, settings in (("serial", SERIAL), ("2 parallel workers", PARALLEL_2)):
-        t_scan = time_sql(conn, scan, settings=settings)
-        t_fit = time_sql(conn, fit, settings=settings)
+        t_fit, t_scan, paired = time_sql_pair(conn, fit, scan, settings=settings)
         rows.append((f"dm_kmeans vs plain scan building the arrays, {label}", t_fit, t_scan, "<= 3x"))
+        ratios.append(f"{label} {paired:.2f}x")
 
     execute(conn, "DROP TABLE IF EXISTS bench_kmeans_model")
     execute(conn, f"CREATE TABLE bench_kmeans_model AS {fit_raw.replace('SELECT ', 'SELECT 1 AS id, ', 1)}")
@@ -83,6 +85,7 @@ def main():
     rows.append(("scikit-learn export (psycopg2) + fit vs dm_kmeans (scale off)", t_export + t_sklearn, t_fit_raw,
                  ">= 1x"))
     report(f"K-Means over {ROWS:,} rows x 8 features, k = {K}", rows)
+    print("fit / scan, median of 5 alternating rounds: " + ", ".join(ratios))
 
     # Quality: the SSE of each model over every row (dm_kmeans fits on a 100,000-row sample).
     ours = execute(conn, f"SELECT sum(dmine.dm_kmeans_distance({model}, {FEATURES}) ^ 2) FROM bench_kmeans")[0][0]

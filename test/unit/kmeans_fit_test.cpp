@@ -51,8 +51,8 @@ Matrix naive_lloyd(const Matrix &x, Matrix c, int iterations) {
     return c;
 }
 
-// Textbook greedy k-means++ (every distance computed), drawing from rng exactly as
-// seed_kmeanspp does, for comparison with its pruned passes.
+// Textbook greedy k-means++, drawing from rng exactly as seed_kmeanspp does: a faster seeding
+// must pick the same centres.
 Matrix naive_greedy_seed(const Matrix &x, int k, Rng &rng) {
     const Eigen::Index n = x.rows();
     Matrix c(k, x.cols());
@@ -83,7 +83,7 @@ Matrix naive_greedy_seed(const Matrix &x, int k, Rng &rng) {
     return c;
 }
 
-TEST(KmeansFit, PrunedSeedingPicksTheCentresOfTheFullComputation) {
+TEST(KmeansFit, SeedingPicksTheCentresOfTextbookGreedyKmeansPlusPlus) {
     Matrix centres(6, 3);
     centres << 0, 0, 0, 50, 0, 0, 0, 50, 0, 0, 0, 50, 50, 50, 50, 1, 1, 1;
     const Matrix shapes[] = {blobs(centres, 300, 1.0, 11), random_points(2000, 5, 12),

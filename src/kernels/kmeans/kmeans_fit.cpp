@@ -20,7 +20,7 @@ inline void poll(std::size_t i) {
 
 // Nearest and second-nearest centroid of a point (squared distances).
 struct Nearest2 {
-    int j1 = 0, j2 = 0;
+    int j1 = 0;
     double d1 = kInf, d2 = kInf;
 };
 
@@ -31,12 +31,10 @@ inline Nearest2 nearest2(const double *p, const Matrix &c) {
         double s = sqdist(p, c.row(j).data(), d);
         if (s < r.d1) {
             r.d2 = r.d1;
-            r.j2 = r.j1;
             r.d1 = s;
             r.j1 = j;
         } else if (s < r.d2) {
             r.d2 = s;
-            r.j2 = j;
         }
     }
     return r;
@@ -199,69 +197,26 @@ Eigen::Index draw(const std::vector<double> &cumulative, Rng &rng) {
     return std::min<Eigen::Index>(index, static_cast<Eigen::Index>(cumulative.size()) - 1);
 }
 
-// Each point's squared distance to its nearest chosen centre (`closest`), that centre (`owner`,
-// a row of `centres`) and the distance itself (`root`): a candidate c with d(c, owner) at least
-// 2 d(x, owner) is no nearer to x than its owner (triangle inequality), so x adds closest
-// unchanged and its distance to c is not computed. The bound carries a margin far above the
-// rounding of the distances, so every sum and choice is the one of the full computation.
-struct Reach {
-    std::vector<double> closest, root;
-    std::vector<int> owner;
-    Matrix centres;
-};
-
-constexpr double kPruneMargin = 2 * (1 + 1e-9);
-
-void set_reach(Reach &r, Eigen::Index i, double d2, int owner) {
-    r.closest[i] = d2;
-    r.root[i] = std::sqrt(d2);
-    r.owner[i] = owner;
-}
-
-// Distances from each candidate to every centre, row t for candidate t.
-Matrix candidate_gaps(const Matrix &x, const std::vector<Eigen::Index> &cand, const Matrix &c) {
-    const int d = static_cast<int>(x.cols());
-    Matrix gaps(static_cast<Eigen::Index>(cand.size()), c.rows());
-    for (std::size_t t = 0; t < cand.size(); t++)
-        for (Eigen::Index a = 0; a < c.rows(); a++)
-            gaps(t, a) = std::sqrt(sqdist(x.row(cand[t]).data(), c.row(a).data(), d));
-    return gaps;
-}
-
-// Greedy k-means++ step: the best of `trials` candidates drawn proportionally to `closest`.
-// One pass scores every candidate; with `update`, a second moves the points the chosen one
-// is nearer to (owner `new_owner`).
-Eigen::Index greedy_pick(const Matrix &x, Reach &r, int trials, Rng &rng, bool update,
-                         int new_owner) {
+// Greedy k-means++ step: the best of `trials` candidates drawn proportionally to `closest`
+// (squared distance to the nearest chosen centre), which is updated for the chosen one. One pass
+// scores every candidate, a second updates `closest`.
+Eigen::Index greedy_pick(const Matrix &x, std::vector<double> &closest, int trials, Rng &rng) {
     const Eigen::Index n = x.rows();
     const int d = static_cast<int>(x.cols());
     std::vector<double> cumulative(n);
     double total = 0;
-    for (Eigen::Index i = 0; i < n; i++) cumulative[i] = total += r.closest[i];
+    for (Eigen::Index i = 0; i < n; i++) cumulative[i] = total += closest[i];
     std::vector<Eigen::Index> cand(trials);
     for (int t = 0; t < trials; t++) cand[t] = draw(cumulative, rng);
-    const Matrix gaps = candidate_gaps(x, cand, r.centres);
     std::vector<double> pot(trials, 0.0);
     for (Eigen::Index i = 0; i < n; i++) {
         poll(i);
-        const double reach = kPruneMargin * r.root[i], near = r.closest[i];
-        bool far = true; // from every candidate: one test per point, not one per candidate
-        for (int t = 0; t < trials; t++) far &= gaps(t, r.owner[i]) >= reach;
-        if (far) {
-            for (int t = 0; t < trials; t++) pot[t] += near;
-        } else {
-            for (int t = 0; t < trials; t++)
-                pot[t] += std::min(near, sqdist(x.row(i).data(), x.row(cand[t]).data(), d));
-        }
+        for (int t = 0; t < trials; t++)
+            pot[t] += std::min(closest[i], sqdist(x.row(i).data(), x.row(cand[t]).data(), d));
     }
-    const int t_best = static_cast<int>(std::min_element(pot.begin(), pot.end()) - pot.begin());
-    const Eigen::Index best = cand[t_best];
-    if (!update) return best;
-    for (Eigen::Index i = 0; i < n; i++) {
-        if (gaps(t_best, r.owner[i]) >= kPruneMargin * r.root[i]) continue;
-        const double s = sqdist(x.row(i).data(), x.row(best).data(), d);
-        if (s < r.closest[i]) set_reach(r, i, s, new_owner);
-    }
+    Eigen::Index best = cand[std::min_element(pot.begin(), pot.end()) - pot.begin()];
+    for (Eigen::Index i = 0; i < n; i++)
+        closest[i] = std::min(closest[i], sqdist(x.row(i).data(), x.row(best).data(), d));
     return best;
 }
 
@@ -270,21 +225,14 @@ Eigen::Index greedy_pick(const Matrix &x, Reach &r, int trials, Rng &rng, bool u
 Matrix seed_kmeanspp(const Matrix &x, int k, Rng &rng) {
     const Eigen::Index n = x.rows();
     const int d = static_cast<int>(x.cols());
+    Matrix c(k, d);
     Eigen::Index first = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(n)));
-    Reach r;
-    r.closest.resize(n);
-    r.root.resize(n);
-    r.owner.resize(n);
-    r.centres = x.row(first);
-    for (Eigen::Index i = 0; i < n; i++)
-        set_reach(r, i, sqdist(x.row(i).data(), r.centres.row(0).data(), d), 0);
+    c.row(0) = x.row(first);
+    std::vector<double> closest(n);
+    for (Eigen::Index i = 0; i < n; i++) closest[i] = sqdist(x.row(i).data(), c.row(0).data(), d);
     const int trials = local_trials(k);
-    for (int j = 1; j < k; j++) {
-        Eigen::Index pick = greedy_pick(x, r, trials, rng, j + 1 < k, j);
-        r.centres.conservativeResize(j + 1, Eigen::NoChange);
-        r.centres.row(j) = x.row(pick);
-    }
-    return r.centres;
+    for (int j = 1; j < k; j++) c.row(j) = x.row(greedy_pick(x, closest, trials, rng));
+    return c;
 }
 
 Clustering lloyd(const Matrix &x, Matrix centroids, int max_iter, double tol_abs) {
@@ -296,9 +244,8 @@ void swap_search(const Matrix &x, Clustering &best, int trials, int max_iter, Rn
     const Eigen::Index n = x.rows();
     if (k < 2 || trials <= 0) return;
     std::vector<char> tried(k, 0);
-    std::vector<double> cost;
+    std::vector<double> cost, closest;
     std::vector<Nearest2> near(n);
-    Reach reach;
     bool stale = true;
     for (int t = 0; t < trials; t++) {
         if (stale) { // removal costs: the SSE added when a centroid's points go to their 2nd
@@ -315,16 +262,10 @@ void swap_search(const Matrix &x, Clustering &best, int trials, int max_iter, Rn
         for (int m = 0; m < k; m++)
             if (!tried[m] && (j < 0 || cost[m] < cost[j])) j = m;
         if (j < 0) break; // every removal tried since the last improvement
-        reach.closest.resize(n);
-        reach.root.resize(n);
-        reach.owner.resize(n);
-        for (Eigen::Index i = 0; i < n; i++) {
-            const bool lost = near[i].j1 == j; // its centroid removed: the 2nd nearest holds it
-            set_reach(reach, i, lost ? near[i].d2 : near[i].d1, lost ? near[i].j2 : near[i].j1);
-        }
-        reach.centres = best.centroids;
+        closest.resize(n);
+        for (Eigen::Index i = 0; i < n; i++) closest[i] = near[i].j1 == j ? near[i].d2 : near[i].d1;
         Matrix c = best.centroids;
-        c.row(j) = x.row(greedy_pick(x, reach, local_trials(k), rng, false, j));
+        c.row(j) = x.row(greedy_pick(x, closest, local_trials(k), rng));
         Clustering trial = lloyd(x, std::move(c), max_iter, 0.0);
         if (trial.inertia < best.inertia * (1 - 1e-12)) {
             trial.iterations += best.iterations;
