@@ -9,9 +9,10 @@
 // equal (a quantity of 1) takes the spread the other groups show. The deviation z = (t - c) / b
 // is then calibrated: the surprise is -ln of the empirical tail of z over all lines (pooled over
 // the groups, the overall group on its own) down to a tail of 1%, and beyond it an exponential
-// tail whose scale is the median excess of the lines beyond (at least min_spread). Time: P(a line
-// falls in an hour at most as frequent as this one), the group's counts mixed with kPrior
-// pseudo-lines of the overall profile; the same for the weekday, the larger surprise kept. With
+// tail whose scale is the mean excess of the lines beyond (at least min_spread). Time: P(a line
+// falls in an hour at most as frequent as this one), bins holding at most 0.5% of the lines
+// emptied, the group's counts mixed with 5% of its lines (at least kPrior pseudo-lines) of the
+// overall profile; the same for the weekday, the larger surprise kept. With
 // leave_out, the line itself is taken out of its group's figures first (it was one of the fitted
 // lines).
 #pragma once
