@@ -15,7 +15,7 @@ SELECT dblink_connect('ctx', :'conn') \g /dev/null
 \set shops `cat test/warehouses/context_shops.sql`
 SELECT dblink_exec('ctx', :'plant') \g /dev/null
 BEGIN;
-SELECT plan(55);
+SELECT plan(57);
 
 -- 1. The functions ---------------------------------------------------------------------------------
 CREATE TEMP TABLE t AS
@@ -74,6 +74,8 @@ SELECT throws_ok($$SELECT 'nope'::context_summary$$, '22P02', NULL, 'text input:
 SELECT throws_ok($$SELECT replace(sp::text, '"lines":500', '"lines":501')::context_summary FROM s$$, '22P02', NULL, 'text input: counts that do not add up');
 SELECT throws_ok($$SELECT replace(sp::text, '"groups"', '"groupz"')::context_summary FROM s$$, '22P02', NULL, 'text input: unknown field');
 SELECT throws_ok($$SELECT replace(st::text, '"weekdays":[', '"weekdays":[1,')::context_summary FROM s$$, '22P02', NULL, 'text input: 8 weekdays');
+SELECT throws_ok($$SELECT replace(sp::text, '"tails":[', '"tails":[{},')::context_summary FROM s$$, '22P02', NULL, 'text input: 5 tails');
+SELECT throws_ok($$SELECT regexp_replace(sp::text, '"z":\[[^,]+,', '"z":[1e6,')::context_summary FROM s$$, '22P02', NULL, 'text input: tail knots that do not increase');
 
 -- 2. The step on the demo warehouse (its own planted lines left out) and on the shops warehouse ---
 SELECT * FROM dblink('ctx', $$SELECT count(*) FROM dmine.create_demo_warehouse('ctx_demo', 0.05)$$) AS t(n bigint) \g /dev/null
