@@ -114,17 +114,16 @@ double group_scale(const Options &options, const Group &g, double pooled, bool o
     return std::max({b, floor, 1e-12});
 }
 
-// Appends the deviations z = (t - c) / b of a group's buckets (`sign` -1: the low side).
+// Appends the deviations z = (t - c) / b of a group's buckets.
 void add_deviations(const Options &options, const GroupCounts &counts, const Group &g, double b,
-                    double sign, std::vector<std::pair<double, std::uint64_t>> &out) {
+                    std::vector<std::pair<double, std::uint64_t>> &out) {
     for (const auto &bucket : counts.buckets)
-        out.emplace_back(sign * (bucket_center(options.scale, bucket.key) - g.center) / b,
-                         bucket.count);
+        out.emplace_back((bucket_center(options.scale, bucket.key) - g.center) / b, bucket.count);
 }
 
 // The calibrated tail of the deviations: knots at the quantiles of tail 1, 10^(-1/8), ...,
 // kTailLevel with their exact tail (ties included), then the scale of the excess beyond the last
-// knot (its median / ln 2: a few extreme lines, anomalies among them, cannot move it).
+// knot (its mean). Sorts `pairs`.
 Tail build_tail(std::vector<std::pair<double, std::uint64_t>> &pairs) {
     Tail tail;
     std::uint64_t n = 0;
@@ -177,8 +176,8 @@ std::array<double, kTimeBins> bin_frequencies(const std::array<std::uint64_t, kT
 }
 
 // -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins. A group
-// (`prior` set: the overall bins) gets kPrior pseudo-lines spread like the overall profile; the
-// overall group kTimeSmoothing per bin.
+// (`prior` set: the overall bins) gets `prior_lines` pseudo-lines spread like the overall profile;
+// the overall group kTimeSmoothing per bin.
 double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
                     bool cyclic, const std::array<std::uint64_t, kTimeBins> *prior,
                     double prior_lines) {
@@ -228,7 +227,14 @@ Summary Summary::fit(const ContextState &state) {
     if (s.options_.kind == Kind::Value) s.pooled_spread_ = pooled_spread(s.options_, state);
     s.groups_.reserve(state.groups().size());
     const bool value = s.options_.kind == Kind::Value;
-    std::vector<std::pair<double, std::uint64_t>> high, low;
+    std::vector<std::pair<double, std::uint64_t>> deviations; // one side at a time: memory
+    // The high tail, then the low one from the same deviations negated.
+    auto both_tails = [&](TailIndex high, TailIndex low) {
+        s.tails_[high] = build_tail(deviations);
+        for (auto &p : deviations) p.first = -p.first;
+        s.tails_[low] = build_tail(deviations);
+        deviations.clear();
+    };
     std::size_t i = 0;
     for (const auto &[key, counts] : state.groups()) {
         if ((++i & 1023) == 0) check_interrupts();
@@ -236,20 +242,14 @@ Summary Summary::fit(const ContextState &state) {
         const Group &g = s.groups_.back();
         if (value && g.n >= static_cast<std::uint64_t>(s.options_.min_rows)) {
             double b = group_scale(s.options_, g, s.pooled_spread_, false);
-            add_deviations(s.options_, counts, g, b, 1, high);
-            add_deviations(s.options_, counts, g, b, -1, low);
+            add_deviations(s.options_, counts, g, b, deviations);
         }
     }
     if (value) {
-        s.tails_[kGroupHigh] = build_tail(high);
-        s.tails_[kGroupLow] = build_tail(low);
-        high.clear();
-        low.clear();
+        both_tails(kGroupHigh, kGroupLow);
         double b = group_scale(s.options_, s.overall_, 0, true);
-        add_deviations(s.options_, state.overall(), s.overall_, b, 1, high);
-        add_deviations(s.options_, state.overall(), s.overall_, b, -1, low);
-        s.tails_[kOverallHigh] = build_tail(high);
-        s.tails_[kOverallLow] = build_tail(low);
+        add_deviations(s.options_, state.overall(), s.overall_, b, deviations);
+        both_tails(kOverallHigh, kOverallLow);
     }
     std::sort(s.groups_.begin(), s.groups_.end(),
               [](const Group &a, const Group &b) { return a.key < b.key; });
@@ -319,9 +319,8 @@ std::optional<Assessment> Summary::assess_value_in(const Group *g, double x, Sid
     a.spread = b;
     a.typical = options_.scale == Scale::Log ? std::exp(g->center) : g->center;
     a.ratio = options_.scale == Scale::Log ? std::exp(d) : d / b;
-    // The calibrated tails of z (Laplace when the lines were too few to calibrate). Beyond the
-    // last knot the tail is never lighter than the group's Laplace law (scale at least 1): the
-    // lines out there may be the anomalies themselves, so they can only make it heavier.
+    // The calibrated tails of z (Laplace when the lines were too few to calibrate); beyond the
+    // last knot the scale is at least min_spread (in z units: floor / b).
     double z = d / b, fz = floor / b;
     const Tail &high = tails_[overall ? kOverallHigh : kGroupHigh];
     const Tail &low = tails_[overall ? kOverallLow : kGroupLow];
