@@ -270,7 +270,10 @@ LineResult score_line(FunctionCallInfo fcinfo) {
     auto qc = value_surprise(s[kQtyCustomer], group(kQtyCustomer, kCustomer), qty, Side::High,
                              leave_out, false);
     if (qp && qc) {
-        r.surprises.push_back(*qp + *qc); // unusual for the product and for the customer
+        // Unusual for the product and for the customer: two calibrated surprises are unit
+        // exponentials, so their sum s has the tail (1 + s) e^-s (Fisher's method).
+        double sum = *qp + *qc;
+        r.surprises.push_back(sum - std::log1p(sum));
     } else {
         r.surprises.push_back(qp ? qp : qc);
     }

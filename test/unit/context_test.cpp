@@ -5,8 +5,10 @@
 #include "core/errors.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <random>
 #include <string>
 
 using namespace dmine;
@@ -127,6 +129,59 @@ TEST(Context, TimeBinsAndNightSales) {
     ASSERT_TRUE(night && day);
     EXPECT_GT(night->surprise, 6);
     EXPECT_LT(day->surprise, 2); // the weekdays of 30 days are not all as frequent
+}
+
+// Quantities as in a shop: 70% of lines 1, 21% 2, the rest 3 to 6, over 200 products. The
+// calibrated tail calls a 6 about as rare as it is (3 lines in 100) and a 60, far beyond anything
+// the lines show, far rarer than the Laplace law would.
+TEST(Context, CalibratedTailsFollowTheLines) {
+    Options o;
+    o.min_spread = 0.3;
+    ContextState s(o);
+    std::mt19937 rng(7);
+    for (int i = 0; i < 40000; i++) {
+        int r = static_cast<int>(rng() % 100);
+        double q = r < 70 ? 1 : r < 91 ? 2 : 3 + r % 4;
+        std::string key = std::to_string(i % 200);
+        s.add_value(key.data(), key.size(), true, q);
+    }
+    auto summary = Summary::fit(s);
+    std::string key = "17";
+    auto six = summary.assess_value(&key, 6, Side::High, true);
+    auto sixty = summary.assess_value(&key, 60, Side::High, true);
+    ASSERT_TRUE(six && sixty);
+    EXPECT_LT(six->surprise, 4.5);
+    // The Laplace law of the group: ln(60 / 1) / b + ln 2.
+    EXPECT_GT(sixty->surprise,
+              std::log(60.0 / sixty->typical) / sixty->spread + std::log(2.0) + 1.5);
+    auto j = nlohmann::json::parse(summary.to_json());
+    ASSERT_EQ(j["tails"].size(), 4u);
+    EXPECT_EQ(j["tails"][0]["z"].size(), j["tails"][0]["surprise"].size());
+    EXPECT_GT(j["tails"][0]["z"].size(), 2u);
+    // Knots that do not increase are refused.
+    j["tails"][0]["z"][1] = j["tails"][0]["z"][0];
+    EXPECT_THROW(Summary::from_json(j.dump().c_str()), Error);
+}
+
+// Two night sales in one store of 1,000 lines: each still looks like an hour the store never
+// sees (a bin of at most 0.5% of the lines counts as empty).
+TEST(Context, StrayNightSalesDoNotMakeTheNightUsual) {
+    Options o;
+    o.kind = Kind::Time;
+    o.min_rows = 100;
+    ContextState s(o);
+    const std::int64_t h = 3600000000LL;
+    for (int i = 0; i < 20000; i++) {
+        std::string key = std::to_string(i % 20);
+        s.add_time(key.data(), key.size(), true, (i % 30) * 24 * h + (8 + i % 12) * h);
+    }
+    s.add_time("3", 1, true, 3 * h + 2 * 24 * h);
+    s.add_time("3", 1, true, 3 * h + 9 * 24 * h);
+    auto summary = Summary::fit(s);
+    std::string key = "3";
+    auto night = summary.assess_time(&key, 3 * h + 2 * 24 * h, true);
+    ASSERT_TRUE(night);
+    EXPECT_GT(night->surprise, 9);
 }
 
 TEST(Context, TopLinesKeepTheHighestWhateverTheOrder) {

@@ -52,6 +52,45 @@ struct SummaryCodec {
         return j;
     }
 
+    static void put_tail(ByteWriter &out, const Tail &t) {
+        out.put<std::uint32_t>(static_cast<std::uint32_t>(t.z.size()));
+        for (std::size_t i = 0; i < t.z.size(); i++) {
+            out.put<double>(t.z[i]);
+            out.put<double>(t.s[i]);
+        }
+        out.put<double>(t.scale);
+    }
+    static Tail get_tail(ByteReader &in) {
+        Tail t;
+        auto n = in.get<std::uint32_t>();
+        if (n > kMaxKnots) fail(ErrorKind::Corrupted, "corrupted context summary: tail knots");
+        for (std::uint32_t i = 0; i < n; i++) {
+            t.z.push_back(in.get<double>());
+            t.s.push_back(in.get<double>());
+        }
+        t.scale = in.get<double>();
+        return t;
+    }
+    static json tail_json(const Tail &t) {
+        return json{{"z", t.z}, {"surprise", t.s}, {"scale", t.scale}};
+    }
+    static Tail tail_from_json(const json &j) {
+        if (!j.is_object() || j.size() != 3 || !j.contains("z") || !j.contains("surprise") ||
+            !j.contains("scale"))
+            bad_text("a tail must be an object with z, surprise and scale");
+        Tail t;
+        const json &z = j.at("z"), &s = j.at("surprise");
+        if (!z.is_array() || !s.is_array() || z.size() != s.size() || z.size() > kMaxKnots)
+            bad_text("a tail's z and surprise must be arrays of the same length (at most 64)");
+        for (std::size_t i = 0; i < z.size(); i++) {
+            t.z.push_back(get_number(z[i], "z"));
+            t.s.push_back(get_number(s[i], "surprise"));
+        }
+        t.scale = get_number(j.at("scale"), "scale");
+        return t;
+    }
+    static constexpr std::uint32_t kMaxKnots = 64;
+
     [[noreturn]] static void bad_text(const std::string &m) {
         fail(ErrorKind::InvalidText, "invalid context summary: " + m);
     }
@@ -107,6 +146,7 @@ std::vector<std::uint8_t> Summary::encode() const {
     out.put<std::uint64_t>(rows_seen_);
     out.put<std::uint64_t>(skipped_);
     out.put<double>(pooled_spread_);
+    for (const auto &t : tails_) SummaryCodec::put_tail(out, t);
     SummaryCodec::put_group(out, *this, overall_);
     out.put<std::uint64_t>(groups_.size());
     for (const auto &g : groups_) SummaryCodec::put_group(out, *this, g);
@@ -127,6 +167,7 @@ Summary Summary::decode(const void *data, std::size_t size) {
     s.rows_seen_ = in.get<std::uint64_t>();
     s.skipped_ = in.get<std::uint64_t>();
     s.pooled_spread_ = in.get<double>();
+    for (auto &t : s.tails_) t = SummaryCodec::get_tail(in);
     s.overall_ = SummaryCodec::get_group(in, s);
     auto count = in.get<std::uint64_t>();
     if (count > in.remaining() / 16)
@@ -159,6 +200,19 @@ void Summary::check() const {
     if (!std::isfinite(pooled_spread_) || pooled_spread_ < 0 || pooled_spread_ > 1e300 ||
         (options_.kind == Kind::Time && pooled_spread_ != 0))
         bad("pooled_spread must be finite and >= 0 (0 for times)");
+    for (const auto &t : tails_) {
+        if (options_.kind == Kind::Time && !t.z.empty()) bad("a time summary has no tails");
+        if (t.z.size() != t.s.size()) bad("a tail needs one surprise per knot");
+        if (!std::isfinite(t.scale) || t.scale < 0 || t.scale > 1e300)
+            bad("a tail's scale must be finite and >= 0");
+        for (std::size_t i = 0; i < t.z.size(); i++) {
+            if (!std::isfinite(t.z[i]) || std::fabs(t.z[i]) > 1e300 || !(t.s[i] >= 0) ||
+                t.s[i] > kMaxSurprise)
+                bad("tail knots must be finite, their surprises between 0 and 10000");
+            if (i && !(t.z[i] > t.z[i - 1] && t.s[i] >= t.s[i - 1]))
+                bad("tail knots must increase");
+        }
+    }
     auto check_group = [&](const Group &g) {
         if (g.n < 1 || g.n > overall_.n)
             bad("a group's lines must be between 1 and the overall lines");
@@ -193,6 +247,9 @@ std::string Summary::to_json() const {
         j["scale"] = options_.scale == Scale::Log ? "log" : "linear";
         j["min_spread"] = options_.min_spread;
         j["pooled_spread"] = pooled_spread_;
+        json tails = json::array();
+        for (const auto &t : tails_) tails.push_back(SummaryCodec::tail_json(t));
+        j["tails"] = std::move(tails);
     }
     j["min_rows"] = options_.min_rows;
     j["rows_seen"] = rows_seen_;
@@ -225,7 +282,7 @@ Summary Summary::from_json(const char *text) {
             s.options_.kind = Kind::Time;
         else
             SummaryCodec::bad_text("kind must be \"value\" or \"time\"");
-        std::size_t fields = 11;
+        std::size_t fields = 12;
         if (s.options_.kind == Kind::Value) {
             const json &scale = need("scale");
             if (scale == "log")
@@ -236,6 +293,11 @@ Summary Summary::from_json(const char *text) {
                 SummaryCodec::bad_text("scale must be \"log\" or \"linear\"");
             s.options_.min_spread = SummaryCodec::get_number(need("min_spread"), "min_spread");
             s.pooled_spread_ = SummaryCodec::get_number(need("pooled_spread"), "pooled_spread");
+            const json &tails = need("tails");
+            if (!tails.is_array() || tails.size() != kTails)
+                SummaryCodec::bad_text("tails must be an array of 4 tails");
+            for (std::size_t i = 0; i < kTails; i++)
+                s.tails_[i] = SummaryCodec::tail_from_json(tails[i]);
         } else {
             fields = 8;
         }

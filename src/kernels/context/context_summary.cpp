@@ -13,6 +13,8 @@ namespace dmine::context {
 namespace {
 
 constexpr double kTimeSmoothing = 0.1; // pseudo-count per bin
+constexpr double kTimeSupport = 0.005; // time: a bin with at most this share counts as empty
+constexpr double kPriorShare = 0.05;   // time: weight of the overall profile in a group's
 
 Group fit_group(const Options &options, const GroupCounts &counts, std::string key) {
     Group g;
@@ -102,6 +104,57 @@ double pooled_spread(const Options &options, const ContextState &state) {
     return std::max(0.0, by);
 }
 
+// The scale b of a group's deviations (value kind), as assess_value_in takes it without leaving
+// a line out.
+double group_scale(const Options &options, const Group &g, double pooled, bool overall) {
+    double b = g.n ? g.spread_sum / static_cast<double>(g.n) : 0.0;
+    double floor =
+        options.scale == Scale::Log ? options.min_spread : options.min_spread * std::fabs(g.center);
+    if (!overall) b = std::max(b, pooled);
+    return std::max({b, floor, 1e-12});
+}
+
+// Appends the deviations z = (t - c) / b of a group's buckets.
+void add_deviations(const Options &options, const GroupCounts &counts, const Group &g, double b,
+                    std::vector<std::pair<double, std::uint64_t>> &out) {
+    for (const auto &bucket : counts.buckets)
+        out.emplace_back((bucket_center(options.scale, bucket.key) - g.center) / b, bucket.count);
+}
+
+// The calibrated tail of the deviations: knots at the quantiles of tail 1, 10^(-1/8), ...,
+// kTailLevel with their exact tail (ties included), then the scale of the excess beyond the last
+// knot (its mean). Sorts `pairs`.
+Tail build_tail(std::vector<std::pair<double, std::uint64_t>> &pairs) {
+    Tail tail;
+    std::uint64_t n = 0;
+    for (const auto &p : pairs) n += p.second;
+    if (n < kTailMinLines) return tail;
+    std::sort(pairs.begin(), pairs.end());
+    const double dn = static_cast<double>(n);
+    std::size_t i = 0, last = 0;
+    std::uint64_t before = 0, last_before = 0; // lines below pairs[i], below the last knot
+    constexpr int kKnots = 16;
+    for (int k = 0; k <= kKnots; k++) {
+        double p = std::pow(kTailLevel, static_cast<double>(k) / kKnots);
+        auto rank = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil((1 - p) * dn)));
+        while (before + pairs[i].second < rank) before += pairs[i++].second;
+        if (!tail.z.empty() && pairs[i].first <= tail.z.back()) continue;
+        last = i; // the first pair of this value: its tail counts every line of the value
+        last_before = before;
+        while (last > 0 && pairs[last - 1].first == pairs[i].first)
+            last_before -= pairs[--last].second;
+        tail.z.push_back(pairs[i].first);
+        tail.s.push_back(-std::log(static_cast<double>(n - last_before) / dn));
+    }
+    // The mean excess over the last knot of the lines at or beyond it: the maximum-likelihood
+    // scale of an exponential tail (extreme lines, anomalies among them, only make it heavier).
+    double excess = 0;
+    for (std::size_t j = last; j < pairs.size(); j++)
+        excess += static_cast<double>(pairs[j].second) * (pairs[j].first - pairs[last].first);
+    tail.scale = excess / static_cast<double>(n - last_before);
+    return tail;
+}
+
 double clamp_surprise(double s) {
     if (!(s >= 0)) return 0;
     return std::min(s, kMaxSurprise);
@@ -123,10 +176,11 @@ std::array<double, kTimeBins> bin_frequencies(const std::array<std::uint64_t, kT
 }
 
 // -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins. A group
-// (`prior` set: the overall bins) gets kPrior pseudo-lines spread like the overall profile; the
-// overall group kTimeSmoothing per bin.
+// (`prior` set: the overall bins) gets `prior_lines` pseudo-lines spread like the overall profile;
+// the overall group kTimeSmoothing per bin.
 double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
-                    bool cyclic, const std::array<std::uint64_t, kTimeBins> *prior) {
+                    bool cyclic, const std::array<std::uint64_t, kTimeBins> *prior,
+                    double prior_lines) {
     auto f = bin_frequencies(bins, first, count, cyclic);
     std::array<double, kTimeBins> g{};
     double prior_total = 0;
@@ -136,7 +190,7 @@ double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first,
     }
     double total = 0;
     for (int b = 0; b < count; b++) {
-        f[b] += prior ? kPrior * (g[b] + kTimeSmoothing) / prior_total : kTimeSmoothing;
+        f[b] += prior ? prior_lines * (g[b] + kTimeSmoothing) / prior_total : kTimeSmoothing;
         total += f[b];
     }
     double p = 0;
@@ -146,6 +200,16 @@ double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first,
 }
 
 } // namespace
+
+double Tail::surprise(double x, double floor) const {
+    if (z.empty()) return x >= 0 ? x + std::log(2.0) : -std::log1p(-0.5 * std::exp(x));
+    if (x <= z.front()) return s.front();
+    if (x >= z.back()) return s.back() + (x - z.back()) / std::max({scale, floor, 1e-12});
+    auto it = std::upper_bound(z.begin(), z.end(), x);
+    std::size_t j = static_cast<std::size_t>(it - z.begin());
+    double w = (x - z[j - 1]) / (z[j] - z[j - 1]);
+    return s[j - 1] + w * (s[j] - s[j - 1]);
+}
 
 Side parse_side(const std::string &side) {
     if (side == "both") return Side::Both;
@@ -162,10 +226,30 @@ Summary Summary::fit(const ContextState &state) {
     s.overall_ = fit_group(s.options_, state.overall(), std::string());
     if (s.options_.kind == Kind::Value) s.pooled_spread_ = pooled_spread(s.options_, state);
     s.groups_.reserve(state.groups().size());
+    const bool value = s.options_.kind == Kind::Value;
+    std::vector<std::pair<double, std::uint64_t>> deviations; // one side at a time: memory
+    // The high tail, then the low one from the same deviations negated.
+    auto both_tails = [&](TailIndex high, TailIndex low) {
+        s.tails_[high] = build_tail(deviations);
+        for (auto &p : deviations) p.first = -p.first;
+        s.tails_[low] = build_tail(deviations);
+        deviations.clear();
+    };
     std::size_t i = 0;
     for (const auto &[key, counts] : state.groups()) {
         if ((++i & 1023) == 0) check_interrupts();
         s.groups_.push_back(fit_group(s.options_, counts, std::string(key.data(), key.size())));
+        const Group &g = s.groups_.back();
+        if (value && g.n >= static_cast<std::uint64_t>(s.options_.min_rows)) {
+            double b = group_scale(s.options_, g, s.pooled_spread_, false);
+            add_deviations(s.options_, counts, g, b, deviations);
+        }
+    }
+    if (value) {
+        both_tails(kGroupHigh, kGroupLow);
+        double b = group_scale(s.options_, s.overall_, 0, true);
+        add_deviations(s.options_, state.overall(), s.overall_, b, deviations);
+        both_tails(kOverallHigh, kOverallLow);
     }
     std::sort(s.groups_.begin(), s.groups_.end(),
               [](const Group &a, const Group &b) { return a.key < b.key; });
@@ -235,12 +319,20 @@ std::optional<Assessment> Summary::assess_value_in(const Group *g, double x, Sid
     a.spread = b;
     a.typical = options_.scale == Scale::Log ? std::exp(g->center) : g->center;
     a.ratio = options_.scale == Scale::Log ? std::exp(d) : d / b;
-    double z = d / b;
-    if (side == Side::Low) z = -z;
-    if (side == Side::Both)
-        a.surprise = clamp_surprise(std::fabs(z));
-    else
-        a.surprise = clamp_surprise(z >= 0 ? z + std::log(2.0) : -std::log1p(-0.5 * std::exp(z)));
+    // The calibrated tails of z (Laplace when the lines were too few to calibrate); beyond the
+    // last knot the scale is at least min_spread (in z units: floor / b).
+    double z = d / b, fz = floor / b;
+    const Tail &high = tails_[overall ? kOverallHigh : kGroupHigh];
+    const Tail &low = tails_[overall ? kOverallLow : kGroupLow];
+    if (side == Side::High) {
+        a.surprise = clamp_surprise(high.surprise(z, fz));
+    } else if (side == Side::Low) {
+        a.surprise = clamp_surprise(low.surprise(-z, fz));
+    } else { // P(Z >= |z|) + P(Z <= -|z|)
+        double sh = high.surprise(std::fabs(z), fz), sl = low.surprise(std::fabs(z), fz);
+        double m = std::min(sh, sl);
+        a.surprise = clamp_surprise(m - std::log1p(std::exp(-std::fabs(sh - sl))));
+    }
     return a;
 }
 
@@ -266,6 +358,16 @@ std::optional<Assessment> Summary::assess_time_in(const Group *g, std::int64_t t
         if (bins[hour]) bins[hour]--;
         if (bins[24 + weekday]) bins[24 + weekday]--;
     }
+    // A bin holding at most kTimeSupport of the group's lines (at least one line) is no evidence
+    // that the group sells at that hour: a few stray lines, the anomalies among them, count as
+    // none (leaving the line out is not enough when a store holds several of them).
+    auto without_stray = [](std::array<std::uint64_t, kTimeBins> &b, std::uint64_t lines) {
+        auto support = std::max<std::uint64_t>(
+            1, static_cast<std::uint64_t>(kTimeSupport * static_cast<double>(lines)));
+        for (auto &c : b)
+            if (c <= support) c = 0;
+    };
+    without_stray(bins, n);
     Assessment a;
     a.overall = overall;
     a.group = g;
@@ -274,9 +376,14 @@ std::optional<Assessment> Summary::assess_time_in(const Group *g, std::int64_t t
     a.weekday = weekday;
     a.typical = static_cast<double>(bins[hour]) / static_cast<double>(n);
     a.spread = static_cast<double>(bins[24 + weekday]) / static_cast<double>(n);
-    const auto *prior = overall ? nullptr : &overall_.bins;
-    double sh = bin_surprise(bins, 0, 24, hour, true, prior);
-    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false, prior);
+    // A group's profile is mixed with the overall one (kPriorShare of its lines, at least kPrior
+    // pseudo-lines): an hour common in all lines is never absurd for one store.
+    auto overall_bins = overall_.bins;
+    without_stray(overall_bins, overall_.n);
+    const auto *prior = overall ? nullptr : &overall_bins;
+    double prior_lines = std::max(kPrior, kPriorShare * static_cast<double>(n));
+    double sh = bin_surprise(bins, 0, 24, hour, true, prior, prior_lines);
+    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false, prior, prior_lines);
     a.by_weekday = sd > sh;
     a.surprise = std::max(sh, sd);
     return a;

@@ -6,10 +6,15 @@
 // Laplace law of centre c and scale b = mean |t - c| (t = ln x on the log scale), so
 // P(|T - c| >= d) = exp(-d / b); b is at least the scale of the pooled deviations of all lines
 // from their group's median (from their percentiles), so that a group whose lines are nearly all
-// equal (a quantity of 1) takes the spread the other groups show. Time: P(a line falls in an
-// hour at most as frequent as this one), the group's counts mixed with kPrior pseudo-lines of
-// the overall profile; the same for the weekday, the larger surprise kept. With leave_out, the line
-// itself is taken out of its group's figures first (it was one of the fitted lines).
+// equal (a quantity of 1) takes the spread the other groups show. The deviation z = (t - c) / b
+// is then calibrated: the surprise is -ln of the empirical tail of z over all lines (pooled over
+// the groups, the overall group on its own) down to a tail of 1%, and beyond it an exponential
+// tail whose scale is the mean excess of the lines beyond (at least min_spread). Time: P(a line
+// falls in an hour at most as frequent as this one), bins holding at most 0.5% of the lines
+// emptied, the group's counts mixed with 5% of its lines (at least kPrior pseudo-lines) of the
+// overall profile; the same for the weekday, the larger surprise kept. With
+// leave_out, the line itself is taken out of its group's figures first (it was one of the fitted
+// lines).
 #pragma once
 
 #include "context/context_groups.hpp"
@@ -25,7 +30,7 @@
 namespace dmine::context {
 
 constexpr std::uint32_t kSummaryMagic = 0x58434d44; // "DMCX"
-constexpr std::uint16_t kSummaryVersion = 2;
+constexpr std::uint16_t kSummaryVersion = 3;
 constexpr double kPrior = 5; // time: pseudo-lines of the overall profile mixed into a group
 constexpr double kMaxSurprise = 1e4;
 
@@ -39,6 +44,19 @@ struct Group {
     double spread_sum = 0;                       // value kind: sum of |t - center|
     std::array<std::uint64_t, kTimeBins> bins{}; // time kind
 };
+
+// The calibrated upper tail of the deviations z = (t - c) / b over a set of lines: knots (z, S)
+// with S = -ln P(Z >= z), increasing, down to a tail of kTailLevel; beyond the last knot
+// S grows as (z - z_last) / scale. Empty: the Laplace law (S = z + ln 2 above the median).
+struct Tail {
+    std::vector<double> z, s;
+    double scale = 1;
+    // -ln P(Z >= z); `floor`: the least scale of the extrapolated part (z units).
+    double surprise(double z, double floor) const;
+};
+constexpr double kTailLevel = 0.01;
+constexpr std::uint64_t kTailMinLines = 1000; // fewer lines: no calibration (Laplace)
+enum TailIndex { kGroupHigh = 0, kGroupLow, kOverallHigh, kOverallLow, kTails };
 
 // What a line looks like against one group.
 struct Assessment {
@@ -93,7 +111,8 @@ private:
     void check() const; // InvalidText / Corrupted on a broken rule
     Options options_;
     std::uint64_t rows_seen_ = 0, skipped_ = 0;
-    double pooled_spread_ = 0; // value kind: scale of the deviations from the group medians
+    double pooled_spread_ = 0;       // value kind: scale of the deviations from the group medians
+    std::array<Tail, kTails> tails_; // value kind: calibration of z (groups pooled, overall)
     Group overall_;
     std::vector<Group> groups_; // sorted by key
     std::unordered_map<std::string_view, std::size_t> by_key_;
