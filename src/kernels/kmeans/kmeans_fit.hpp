@@ -44,7 +44,8 @@ void swap_search(const Matrix &x, Clustering &best, int trials, int max_iter, Rn
 
 // The best of n_init seeded runs, polished to stable labels, then improved by swap_search.
 // On more than max(20000, 200 k) points, restarts and swaps run on a uniform subsample of that
-// size and the result is polished on every point. Needs at least k distinct points.
+// size (each restart seeded from a uniform quarter of it) and the result is polished on every
+// point. Needs at least k distinct points.
 Clustering fit(const Matrix &x, const FitParams &params);
 
 // Mean feature variance of x times tol: scikit-learn's absolute tolerance.
