@@ -269,4 +269,32 @@ TEST(KmeansSilhouette, UndefinedForOneCluster) {
 }
 
 } // namespace
+// A subsampled fit whose seeding quarter holds fewer than k distinct points seeds from the whole
+// restart subsample instead: 40,000 points, all but 12 at the origin.
+TEST(KmeansFit, SubsampledSeedingFallsBackWhenTooFewDistinctPoints) {
+    Matrix x = Matrix::Zero(40000, 2);
+    for (int i = 0; i < 12; i++) {
+        x(i * 3331, 0) = 100.0 + i;
+        x(i * 3331, 1) = (i % 2) * 100.0;
+    }
+    FitParams p;
+    p.k = 3;
+    Clustering c = fit(x, p);
+    ASSERT_EQ(c.centroids.rows(), 3);
+    for (double n : c.counts) EXPECT_GT(n, 0);
+    EXPECT_TRUE(c.centroids.allFinite());
+}
+
+// On planted blobs, a subsampled fit (seeds from a quarter of the restart subsample) finds every
+// blob: 60,000 points, 6 blobs.
+TEST(KmeansFit, SubsampledFitFindsPlantedBlobs) {
+    Matrix centres(6, 3);
+    centres << 0, 0, 0, 30, 0, 0, 0, 30, 0, 0, 0, 30, 30, 30, 30, 15, 15, 15;
+    Matrix x = blobs(centres, 10000, 2.0, 21);
+    FitParams p;
+    p.k = 6;
+    Clustering c = fit(x, p);
+    EXPECT_EQ(testing::centroid_index(c.centroids, centres), 0);
+}
+
 } // namespace dmine::kmeans
