@@ -29,8 +29,9 @@ DECLARE
     beyond_top jsonb;
     product jsonb;
     family text;
-    -- The lines of each series, over the sales copy (named by the placeholder @sales@).
-    parts text[] := ARRAY['SELECT ''total''::text AS dimension, ''revenue''::text AS attribute, ''''::text AS value, day, amount FROM @sales@'];
+    -- The revenue of each series per day, over the sales copy (named by the placeholder @sales@):
+    -- grouped by day on the copy's own keys first, so that the periods are cut from a few rows.
+    parts text[] := ARRAY['SELECT ''total''::text AS dimension, ''revenue''::text AS attribute, ''''::text AS value, day, sum(amount) AS amount FROM @sales@ GROUP BY day'];
     lines text;
 BEGIN
     EXECUTE format('SELECT min(day), max(day) FROM %s', sales) INTO first_day, last_day;
@@ -64,25 +65,33 @@ BEGIN
                             SELECT DISTINCT ON (k) %I::text AS k, %I::text AS v FROM %s WHERE %1$I IS NOT NULL',
                            product->>'key', family, product->>'table');
             ANALYZE pg_temp.dm_pipeline_forecast_family;
-            parts := parts || format('SELECT ''product'', %L, f.v, s.day, s.amount FROM @sales@ s
-                                      JOIN pg_temp.dm_pipeline_forecast_family f ON f.k = s.dim_%s::text',
+            parts := parts || format('SELECT ''product'', %L, f.v, s.day, sum(s.amount) FROM @sales@ s
+                                      JOIN pg_temp.dm_pipeline_forecast_family f ON f.k = s.dim_%s::text
+                                      GROUP BY f.v, s.day',
                                      family, array_position(dims, m->>'product_column'));
         END IF;
     END IF;
     IF m->>'store_column' IS NULL THEN
         skipped := skipped || jsonb_build_object('dimension', 'store', 'reason', 'no store column mapped');
     ELSE
-        parts := parts || format('SELECT ''store'', %L, dim_%s::text, day, amount FROM @sales@ WHERE dim_%2$s IS NOT NULL',
+        parts := parts || format('SELECT ''store'', %L, dim_%s::text, day, sum(amount) FROM @sales@ WHERE dim_%2$s IS NOT NULL
+                                  GROUP BY dim_%2$s, day',
                                  m->>'store_column', array_position(dims, m->>'store_column'));
     END IF;
     lines := replace(array_to_string(parts, ' UNION ALL '), '@sales@', sales::text);
+    -- One read of the lines: the revenue per series and period (partial periods included, for the
+    -- count of values), then the points and the values left out from that small table.
+    EXECUTE format($q$
+        CREATE TEMP TABLE dm_pipeline_forecast_sums ON COMMIT DROP AS
+        SELECT dimension, attribute, value, date_trunc(%2$L, day)::date AS period_start, sum(amount) AS revenue
+        FROM (%1$s) l GROUP BY 1, 2, 3, 4
+        $q$, lines, grain);
+    ANALYZE pg_temp.dm_pipeline_forecast_sums;
     -- Per period, the top values per dimension, zeros filled, then numbered.
     EXECUTE format($q$
         CREATE TEMP TABLE dm_pipeline_forecast_points ON COMMIT DROP AS
-        WITH lines AS (%1$s),
-        sums AS (
-            SELECT dimension, attribute, value, date_trunc(%2$L, day)::date AS period_start, sum(amount) AS revenue
-            FROM lines WHERE day >= %3$L AND day < (%4$L::date + %5$L::interval) GROUP BY 1, 2, 3, 4),
+        WITH sums AS (
+            SELECT * FROM pg_temp.dm_pipeline_forecast_sums WHERE period_start BETWEEN %1$L AND %2$L),
         ranked AS (
             SELECT dimension, attribute, value, min(period_start) AS since,
                    row_number() OVER (PARTITION BY dimension ORDER BY sum(revenue) DESC, value) AS r
@@ -90,17 +99,18 @@ BEGIN
         filled AS (
             SELECT k.dimension, k.attribute, k.value, p::date AS period_start, COALESCE(s.revenue, 0)::float8 AS revenue
             FROM ranked k
-            CROSS JOIN LATERAL generate_series(k.since, %4$L::date, %5$L::interval) AS p
+            CROSS JOIN LATERAL generate_series(k.since, %2$L::date, %3$L::interval) AS p
             LEFT JOIN sums s ON (s.dimension, s.attribute, s.value, s.period_start) = (k.dimension, k.attribute, k.value, p::date)
-            WHERE k.r <= %6$s)
+            WHERE k.r <= %4$s)
         SELECT *, row_number() OVER (PARTITION BY dimension, attribute, value ORDER BY period_start)::bigint AS i
         FROM filled
-        $q$, lines, grain, p0, p1, step, top);
+        $q$, p0, p1, step, top);
     -- The values left out (beyond the top), per dimension.
-    EXECUTE format($q$
-        SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'values_left_out', n) ORDER BY dimension), '[]') FROM (
-            SELECT dimension, count(DISTINCT value) - %2$s AS n FROM (%1$s) l GROUP BY 1 HAVING count(DISTINCT value) > %2$s) s
-        $q$, lines, top) INTO beyond_top;
+    SELECT COALESCE(jsonb_agg(jsonb_build_object('dimension', dimension, 'values_left_out', n) ORDER BY dimension), '[]')
+    INTO beyond_top
+    FROM (SELECT dimension, count(DISTINCT value) - top AS n FROM pg_temp.dm_pipeline_forecast_sums
+          GROUP BY 1 HAVING count(DISTINCT value) > top) s;
+    DROP TABLE pg_temp.dm_pipeline_forecast_sums;
     RETURN jsonb_build_object('first_period', p0, 'last_period', p1, 'family_attribute', family, 'not_mapped', skipped,
                               'periods_left_out', left_out, 'values_left_out', beyond_top);
 END
