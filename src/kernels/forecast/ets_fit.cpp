@@ -326,9 +326,16 @@ std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m, const AutoEt
     for (std::size_t i : order) {
         if (refined >= o.refine || !std::isfinite(score[i])) break;
         if (fitters[i]->finished()) continue;
+        refined++;
+        if (refined > 1 && o.checkpoint_evaluations < o.refine_evaluations) {
+            const double best = *std::min_element(score.begin(), score.end());
+            if (score[i] > best + o.screen_margin) continue;
+            fitters[i]->run(o.checkpoint_evaluations);
+            score[i] = fitters[i]->aicc();
+            if (score[i] > best + o.checkpoint_margin) continue;
+        }
         fitters[i]->run(o.refine_evaluations);
         score[i] = fitters[i]->aicc();
-        refined++;
     }
     std::optional<EtsFit> best;
     for (std::size_t i : order) {
