@@ -313,8 +313,15 @@ std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m, const AutoEt
     }
     // Screen every candidate on a small budget, then carry the most promising unfinished ones on
     // to R's full budget (same path: their AICc only goes down).
+    // The screening in two halves: a candidate already hopeless at half the budget stops there.
     std::vector<double> score(fitters.size());
     for (std::size_t i = 0; i < fitters.size(); i++) {
+        fitters[i]->run(o.screen_evaluations / 2);
+        score[i] = fitters[i]->aicc();
+    }
+    const double half_best = score.empty() ? 0.0 : *std::min_element(score.begin(), score.end());
+    for (std::size_t i = 0; i < fitters.size(); i++) {
+        if (score[i] > half_best + o.hopeless_margin) continue;
         fitters[i]->run(o.screen_evaluations);
         score[i] = fitters[i]->aicc();
     }

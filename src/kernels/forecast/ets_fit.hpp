@@ -47,6 +47,9 @@ std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec)
 // screen_evaluations = 2000 is R's choice exactly.
 struct AutoEtsOptions {
     int screen_evaluations = 150;
+    // A candidate whose AICc at half the screening budget is above the best one by more than
+    // hopeless_margin is screened no further (and so never refined).
+    double hopeless_margin = 60.0;
     int refine = 2;
     int refine_evaluations = 2000;
     // A candidate after the first is first carried to checkpoint_evaluations only, and stops
