@@ -44,12 +44,9 @@ std::optional<EtsFit> fit_ets(const std::vector<double> &y, const EtsSpec &spec)
 // screen_evaluations; then the `refine` best by screened AICc among those not converged go on to
 // refine_evaluations on the same path (R's fit when 2000: their AICc only goes down), the ones
 // after the first with a checkpoint on the way (below). The best AICc of all wins.
-// screen_evaluations = 2000 is R's choice exactly.
+// screen_evaluations = 2000 with infinite margins is R's choice exactly.
 struct AutoEtsOptions {
     int screen_evaluations = 150;
-    // A candidate whose AICc at half the screening budget is above the best one by more than
-    // hopeless_margin is screened no further (and so never refined).
-    double hopeless_margin = 60.0;
     int refine = 2;
     int refine_evaluations = 2000;
     // A candidate after the first is first carried to checkpoint_evaluations only, and stops
@@ -61,6 +58,9 @@ struct AutoEtsOptions {
     int checkpoint_evaluations = 400;
     double checkpoint_margin = 5.0;
     double screen_margin = 20.0;
+    // A candidate whose AICc at half the screening budget is above the best one by more than
+    // hopeless_margin is screened no further (and so never refined).
+    double hopeless_margin = 60.0;
 };
 std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m,
                                const AutoEtsOptions &options = {});
