@@ -161,7 +161,8 @@ struct LogProduct {
 
 // The recursion of ets_calc without the state history, for the optimiser: components fixed at
 // compile time and the seasonal states in a ring (R shifts them every step; same arithmetic).
-template <Comp E, Comp T, Comp S>
+// Res: the residuals are wanted (a branch less per step in the optimiser's calls).
+template <Comp E, Comp T, Comp S, bool Res>
 double calc_ring(const EtsParams &par, const double *x0, int m, const double *y, int n, double *e) {
     double l = x0[0], b = T != Comp::None ? x0[1] : 0.0;
     double ring[kMaxEtsSeason];
@@ -193,7 +194,7 @@ double calc_ring(const EtsParams &par, const double *x0, int m, const double *y,
         if (S == Comp::Add) f = q + olds;
         if (S == Comp::Mult) f = q * olds;
         const double err = E == Comp::Add ? y[i] - f : (y[i] - f) / f;
-        if (e) e[i] = err;
+        if (Res) e[i] = err;
         sse += err * err;
         if (E == Comp::Mult) logf.add(f);
         // State update (ets_update).
@@ -229,29 +230,29 @@ double calc_ring(const EtsParams &par, const double *x0, int m, const double *y,
     return lik;
 }
 
-template <Comp E, Comp T>
+template <Comp E, Comp T, bool Res>
 double calc_season(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y,
                    int n, double *e) {
     switch (spec.season) {
     case Comp::None:
-        return calc_ring<E, T, Comp::None>(par, x0, spec.m, y, n, e);
+        return calc_ring<E, T, Comp::None, Res>(par, x0, spec.m, y, n, e);
     case Comp::Add:
-        return calc_ring<E, T, Comp::Add>(par, x0, spec.m, y, n, e);
+        return calc_ring<E, T, Comp::Add, Res>(par, x0, spec.m, y, n, e);
     default:
-        return calc_ring<E, T, Comp::Mult>(par, x0, spec.m, y, n, e);
+        return calc_ring<E, T, Comp::Mult, Res>(par, x0, spec.m, y, n, e);
     }
 }
 
-template <Comp E>
+template <Comp E, bool Res>
 double calc_trend(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y,
                   int n, double *e) {
     switch (spec.trend) {
     case Comp::None:
-        return calc_season<E, Comp::None>(spec, par, x0, y, n, e);
+        return calc_season<E, Comp::None, Res>(spec, par, x0, y, n, e);
     case Comp::Add:
-        return calc_season<E, Comp::Add>(spec, par, x0, y, n, e);
+        return calc_season<E, Comp::Add, Res>(spec, par, x0, y, n, e);
     default:
-        return calc_season<E, Comp::Mult>(spec, par, x0, y, n, e);
+        return calc_season<E, Comp::Mult, Res>(spec, par, x0, y, n, e);
     }
 }
 
@@ -259,9 +260,12 @@ double calc_trend(const EtsSpec &spec, const EtsParams &par, const double *x0, c
 
 double ets_calc(const EtsSpec &spec, const EtsParams &par, const double *x0, const double *y, int n,
                 double *e, double *states) {
+    if (!states && !e)
+        return spec.error == Comp::Add ? calc_trend<Comp::Add, false>(spec, par, x0, y, n, e)
+                                       : calc_trend<Comp::Mult, false>(spec, par, x0, y, n, e);
     if (!states)
-        return spec.error == Comp::Add ? calc_trend<Comp::Add>(spec, par, x0, y, n, e)
-                                       : calc_trend<Comp::Mult>(spec, par, x0, y, n, e);
+        return spec.error == Comp::Add ? calc_trend<Comp::Add, true>(spec, par, x0, y, n, e)
+                                       : calc_trend<Comp::Mult, true>(spec, par, x0, y, n, e);
     const int p = ets_state_count(spec);
     double x[1 + 1 + kMaxEtsSeason];
     std::copy(x0, x0 + p, x);
@@ -364,18 +368,19 @@ bool ets_admissible(const EtsSpec &spec, const EtsParams &par) {
     for (int k = 0; k <= top; k++, rho *= 1 + 1e-10) c[k] *= rho;
     // Schur-Cohn: every root is inside the unit circle iff |c_0| < |c_d| and the same holds for
     // (c_d p(z) - c_0 p*(z)) / z, one degree less (no eigenvalue solver in the optimiser's loop).
+    // Divided by c_d, that is c_k+1 - r c_d-1-k with r = c_0 / c_d: one multiply-add per
+    // coefficient, written to the other buffer (no copy). The leading coefficient shrinks by
+    // 1 - r^2 >= 2^-53 per degree: no overflow, and an underflow (only when every r is within
+    // rounding of 1, at most 25 degrees) rejects, as the point is on the boundary anyway.
+    double other[kMaxEtsSeason + 2];
+    double *cur = c, *next = other;
     for (int deg = top; deg > 0; deg--) {
-        if (!(std::fabs(c[0]) < std::fabs(c[deg]))) return false; // NaN fails too
-        const double a0 = c[0], ad = c[deg];
-        double prev[kMaxEtsSeason + 2];
-        std::copy(c, c + deg + 1, prev);
-        for (int k = 0; k < deg; k++) c[k] = ad * prev[k + 1] - a0 * prev[deg - 1 - k];
-        // The leading coefficient ad^2 - a0^2 squares in size at every step: rescale to it (the
-        // tests compare moduli), one division and no search for the largest coefficient.
-        const double lead = c[deg - 1];
-        if (!(lead > 0)) return false;
-        const double inv = 1.0 / lead;
-        for (int k = 0; k < deg; k++) c[k] *= inv;
+        const double a0 = cur[0], ad = cur[deg];
+        if (!(std::fabs(a0) < std::fabs(ad))) return false; // NaN fails too
+        const double r = a0 / ad;
+        for (int k = 0; k < deg; k++) next[k] = cur[k + 1] - r * cur[deg - 1 - k];
+        if (!(std::fabs(next[deg - 1]) > 1e-300)) return false;
+        std::swap(cur, next);
     }
     return true;
 }

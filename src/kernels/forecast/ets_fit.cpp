@@ -313,8 +313,15 @@ std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m, const AutoEt
     }
     // Screen every candidate on a small budget, then carry the most promising unfinished ones on
     // to R's full budget (same path: their AICc only goes down).
+    // The screening in two halves: a candidate already hopeless at half the budget stops there.
     std::vector<double> score(fitters.size());
     for (std::size_t i = 0; i < fitters.size(); i++) {
+        fitters[i]->run(o.screen_evaluations / 2);
+        score[i] = fitters[i]->aicc();
+    }
+    const double half_best = score.empty() ? 0.0 : *std::min_element(score.begin(), score.end());
+    for (std::size_t i = 0; i < fitters.size(); i++) {
+        if (score[i] > half_best + o.hopeless_margin) continue;
         fitters[i]->run(o.screen_evaluations);
         score[i] = fitters[i]->aicc();
     }
@@ -326,9 +333,16 @@ std::optional<EtsFit> auto_ets(const std::vector<double> &y, int m, const AutoEt
     for (std::size_t i : order) {
         if (refined >= o.refine || !std::isfinite(score[i])) break;
         if (fitters[i]->finished()) continue;
+        refined++;
+        if (refined > 1 && o.checkpoint_evaluations < o.refine_evaluations) {
+            const double best = *std::min_element(score.begin(), score.end());
+            if (score[i] > best + o.screen_margin) continue;
+            fitters[i]->run(o.checkpoint_evaluations);
+            score[i] = fitters[i]->aicc();
+            if (score[i] > best + o.checkpoint_margin) continue;
+        }
         fitters[i]->run(o.refine_evaluations);
         score[i] = fitters[i]->aicc();
-        refined++;
     }
     std::optional<EtsFit> best;
     for (std::size_t i : order) {
