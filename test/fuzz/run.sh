@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-seed=${seed:-$(( $(date +%s%N | cut -c10-15) ))}
+seed=${seed:-$((10#$(date +%s%N | cut -c10-15)))} # base 10: a leading 0 is not octal
 if [ "$long" = 1 ]; then total=${DMINE_FUZZ_TOTAL:-2400}; else total=${DMINE_FUZZ_TOTAL:-200}; fi
 export PYTHONDONTWRITEBYTECODE=1
 export DMINE_FUZZ_SEED=$seed DMINE_FUZZ_LONG=$long DMINE_FUZZ_DB=${DMINE_FUZZ_DB:-dmine_fuzz}
