@@ -31,3 +31,22 @@ CREATE FUNCTION pg_temp.reseal(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS 
     SELECT substr(b, 1, 16)
            || CASE get_byte(b, 6) WHEN 1 THEN pg_temp.fletcher(substr(b, 25)) ELSE pg_temp.fnv(substr(b, 25)) END
            || substr(b, 25) $$;
+
+-- Every byte from offset 24 of a state's text form set to 0, 1, 127 and 255, resealed, read with
+-- `reader` as a value of type `typ`: the distinct outcomes ('ok' or the SQLSTATE).
+CREATE FUNCTION pg_temp.hostile(t text, typ regtype, reader text) RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE b bytea := decode(t, 'base64'); states text[] := '{}'; v bytea; st text;
+BEGIN
+    FOR i IN 24 .. length(b) - 1 LOOP
+        FOREACH st IN ARRAY ARRAY['0', '1', '127', '255'] LOOP
+            v := pg_temp.reseal(set_byte(b, i, st::int));
+            BEGIN
+                EXECUTE format('SELECT %s(%L::%s)::text', reader, encode(v, 'base64'), typ);
+                states := states || 'ok'::text;
+            EXCEPTION WHEN OTHERS THEN
+                states := states || SQLSTATE::text;
+            END;
+        END LOOP;
+    END LOOP;
+    RETURN ARRAY(SELECT DISTINCT unnest(states) ORDER BY 1);
+END $$;
