@@ -257,19 +257,3 @@ DROP FUNCTION dm_iforest_final(internal);
 
 -- @install CREATE AGGREGATE dm_rollup(s iforest_summary) (
 -- @install COMMENT ON AGGREGATE dm_rollup(iforest_summary) IS
-
--- Comments of the support functions of the state types (input/output, transition, combine and
--- final functions of the *_summary types); the accessors (dm_summary_*) have their own.
-DO $comments$
-DECLARE f regprocedure;
-BEGIN
-    FOR f IN
-        SELECT p.oid::regprocedure FROM pg_proc p
-        WHERE p.pronamespace = '@extschema@'::regnamespace AND p.prokind = 'f'
-          AND p.proname ~ '^[a-z_]+_summary_(in|out|recv|send|add|add_\w+|combine|fit|final|quantiles|histogram)$'
-    LOOP
-        EXECUTE format('COMMENT ON FUNCTION %s IS %L', f,
-                       'support function of a dmine state type (aggregates, stored summaries)');
-    END LOOP;
-END
-$comments$;
