@@ -1,15 +1,19 @@
 """The whole mining pipeline against the same analyses in pandas + scikit-learn over psycopg2.
 
-On the demo warehouse (default scale: about 1 million sales lines, 5,000 customers), measured in
-one run:
+On a generated warehouse (2 million sales lines, 20,000 customers, 3,000 products by default),
+measured in one run:
   dmine     CALL dmine.run_mining(...): profile, customer features, K-Means with automatic k,
-            cluster profiles, Isolation Forest on every sales line with the anomaly type, RFM;
-            results written to the result tables.
-  baseline  the same steps the way the seed's run_mining.py did them: read the fact table with
-            psycopg2 into pandas, profile, features, scikit-learn KMeans (k = 2..8, silhouette),
-            Isolation Forest (same trees, sample size, contamination) on per-line context features
-            comparable to the pipeline's (unit price vs the product's lines, quantity vs the product's
-            and the customer's, amount vs the customer's, hour vs the depot's), RFM; results written back.
+            cluster profiles, anomalies in context with their type and reason, RFM, trends,
+            breakdowns, forecasts; results written to the result tables.
+  baseline  the same analyses with the same parameters (pipeline_baseline.py): read the fact
+            table with psycopg2 into pandas, profile, features, scikit-learn KMeans (k = 2..8,
+            silhouette on 5,000 customers as the pipeline's), Isolation Forest (same trees, sample
+            size, contamination) on per-line context features comparable to the pipeline's (unit
+            price vs the product's lines, quantity vs the product's and the customer's, amount vs
+            the customer's, hour vs the depot's), RFM, trends, breakdowns and statsmodels ETS
+            forecasts chosen by AICc (baseline_exploration.py); results written back.
+  The ratio is printed for the whole pipeline and for the steps before trends (the analyses the
+  baseline of earlier figures had).
 
 Goals: at least 10x faster, at most a tenth of the memory, equal or better quality: silhouette of
 the chosen k (both computed by scikit-learn on the same standardised feature matrix) and the AUC
@@ -41,13 +45,12 @@ import time
 
 import numpy as np
 import pandas as pd
-from psycopg2.extras import execute_values
-from sklearn.cluster import KMeans
-from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from benchlib import connect, execute, time_sql
+from pipeline_baseline import (CONTAMINATION, EXPLORATION_STEPS, K_MAX, K_MIN, N_TREES, RESULT_TABLES,
+                               SAMPLE_SIZE, SCHEMA, SEED, run_baseline)
 from warehouse_gen import generate
 
 SCALE = float(os.environ.get("DMINE_BENCH_SCALE", 1))
@@ -55,7 +58,6 @@ WAREHOUSE = os.environ.get("DMINE_BENCH_WAREHOUSE", "generated")
 LINES = int(os.environ.get("DMINE_BENCH_LINES", 2000000))
 SETTINGS = [x for x in os.environ.get("DMINE_BENCH_SETTINGS", "default,tuned").split(",") if x]
 BASELINE = os.environ.get("DMINE_BENCH_BASELINE", "1") != "0"
-SCHEMA = "bench_erp"
 SERVER_SETTINGS = {
     "default": {"shared_buffers": "128MB", "work_mem": "4MB", "maintenance_work_mem": "64MB", "fsync": "on",
                 "synchronous_commit": "on", "full_page_writes": "on", "max_worker_processes": "8"},
@@ -70,10 +72,6 @@ STEP_COLUMNS = {
     "trends": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],
     "breakdowns": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],  # through the copy trends made
 }
-K_MIN, K_MAX = 2, 8
-SEED = 42
-N_TREES, SAMPLE_SIZE, CONTAMINATION = 100, 1024, 0.002
-CLUSTER_FEATURES = ["recency_days", "frequency", "monetary", "avg_basket", "avg_quantity"]
 
 
 def status_kb(pid, field):
@@ -137,178 +135,6 @@ def run_dmine():
     hwm_kb = status_kb(pid, "VmHWM")
     conn.close()
     return run_id, seconds, sampler.peak_kb, hwm_kb
-
-
-# The baseline ------------------------------------------------------------------------------------
-
-SEGMENTS = {}
-for r in range(1, 6):
-    for fm in range(1, 6):
-        if r == 2 and fm == 2:
-            s = "Hibernating"
-        elif r <= 2 and fm <= 2:
-            s = "Lost"
-        elif r == 1 and fm == 5:
-            s = "Can't Lose Them"
-        elif r <= 2:
-            s = "At Risk"
-        elif r == 3 and fm <= 2:
-            s = "About to Sleep"
-        elif r == 3 and fm == 3:
-            s = "Need Attention"
-        elif r == 5 and fm == 5:
-            s = "Champions"
-        elif fm >= 4:
-            s = "Loyal"
-        elif r == 4 and fm == 1:
-            s = "Promising"
-        elif r == 5 and fm == 1:
-            s = "New Customers"
-        else:
-            s = "Potential Loyalist"
-        SEGMENTS[(r, fm)] = s
-
-
-def quintile(values, ascending=True):
-    """1 + floor(5 * customers strictly worse / customers), equal values equal scores."""
-    worse = values.rank(method="min", ascending=ascending) - 1
-    return (1 + (5 * worse.astype(np.int64)) // len(values)).astype(int)
-
-
-def log_surprise(df, value, group, high=False, min_spread=0.05, min_rows=20):
-    """Surprise of ln(value) against its group's median and mean absolute deviation (vectorised)."""
-    t = np.log(df[value].where(df[value] > 0))
-    overall_c = t.median()
-    overall_b = max((t - overall_c).abs().mean(), min_spread)
-    g = t.groupby(df[group])
-    c = g.transform("median")
-    b = (t - c).abs().groupby(df[group]).transform("mean").clip(lower=min_spread)
-    small = g.transform("size") < min_rows
-    c = c.where(~small, overall_c)
-    b = b.where(~small, overall_b)
-    d = (t - c) / b
-    return (d.clip(lower=0) + np.log(2)) if high else d.abs()
-
-
-def context_features(df):
-    """The context surprises of every line (price, quantity, amount, time), NaN as 0."""
-    hour = df["sold_at"].dt.hour
-    per_hour = df.groupby([df["depot_id"], hour]).size().rename("n").reset_index()
-    per_hour["share"] = per_hour.groupby("depot_id")["n"].transform(
-        lambda n: n.rank(method="max") / len(n))  # 24 values per depot: cheap
-    share = df[["depot_id"]].assign(sold_hour=hour).merge(
-        per_hour.rename(columns={"sold_at": "sold_hour"}), on=["depot_id", "sold_hour"], how="left")["share"]
-    out = pd.DataFrame({
-        "price": log_surprise(df, "unit_price", "product_id"),
-        "quantity": np.maximum(log_surprise(df, "quantity", "product_id", True, 0.3),
-                               log_surprise(df, "quantity", "customer_id", True, 0.3)),
-        "amount": log_surprise(df, "amount", "customer_id", True),
-        "time": -np.log(share.values)}, index=df.index)
-    return out.fillna(0.0)
-
-
-def run_baseline(conn):
-    start = time.perf_counter()
-    with conn.cursor() as cur:
-        cur.execute(f"""SELECT line_id, order_id, sold_at, date_key, customer_id, product_id, depot_id, quantity,
-                               unit_price::float8 AS unit_price, amount::float8 AS amount
-                        FROM {SCHEMA}.sales_lines""")
-        names = [d[0] for d in cur.description]
-        df = pd.DataFrame(cur.fetchall(), columns=names)
-    df["sold_at"] = pd.to_datetime(df["sold_at"])
-    df["date_key"] = pd.to_datetime(df["date_key"])
-    marks = [("read", time.perf_counter())]
-
-    # Profile: counts, nulls, distinct, moments, quartiles, min/max, top values, histograms.
-    profile = []
-    for col in df.columns:
-        s = df[col]
-        row = {"column": col, "rows": len(s), "nulls": int(s.isna().sum()), "distinct": int(s.nunique())}
-        if pd.api.types.is_numeric_dtype(s):
-            q = s.quantile([0.25, 0.5, 0.75])
-            row.update(mean=s.mean(), std=s.std(), p25=q[0.25], p50=q[0.5], p75=q[0.75], min=s.min(),
-                       max=s.max(), skew=s.skew(), kurt=s.kurt(), hist=np.histogram(s, bins=20)[0].tolist())
-        else:
-            row.update(min=s.min(), max=s.max(), top=s.value_counts().head(5).to_dict())
-        profile.append(row)
-    df["hour"] = df["sold_at"].dt.hour + df["sold_at"].dt.minute / 60
-    lines = df[["amount", "quantity", "hour"]].astype(float)
-    corr = lines.corr()
-    marks.append(("profile", time.perf_counter()))
-
-    # Customer features (vectorised: no Python function per group).
-    df["night"] = ((df["hour"] < 6) | (df["hour"] >= 22)).astype(int)
-    orders = df.groupby(["customer_id", "order_id"]).agg(
-        last=("sold_at", "max"), amount=("amount", "sum"), lines=("amount", "size"), qty=("quantity", "sum"),
-        night=("night", "sum"))
-    cust = orders.groupby(level=0).agg(last=("last", "max"), frequency=("amount", "size"), monetary=("amount", "sum"),
-                                       lines=("lines", "sum"), qty=("qty", "sum"), night=("night", "sum"))
-    as_of = cust["last"].max().normalize() + pd.Timedelta(days=1)
-    feats = pd.DataFrame({
-        "recency_days": (as_of - cust["last"].dt.normalize()).dt.days.astype(float),
-        "frequency": cust["frequency"].astype(float), "monetary": cust["monetary"],
-        "avg_basket": cust["monetary"] / cust["frequency"], "avg_quantity": cust["qty"] / cust["lines"],
-        "night_share": cust["night"] / cust["lines"]}, index=cust.index)
-    X = StandardScaler().fit_transform(np.sign(feats[CLUSTER_FEATURES]) * np.log1p(feats[CLUSTER_FEATURES].abs()))
-    marks.append(("features", time.perf_counter()))
-
-    # K-Means with automatic k by silhouette.
-    best = None
-    for k in range(K_MIN, K_MAX + 1):
-        km = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit(X)
-        sil = silhouette_score(X, km.labels_)
-        if best is None or sil > best[1]:
-            best = (k, sil, km.labels_)
-    feats["cluster"] = best[2] + 1
-    cluster_profiles = feats.groupby("cluster").mean()
-    cluster_profiles["size"] = feats.groupby("cluster").size()
-    marks.append(("clustering", time.perf_counter()))
-
-    # Anomalies in context, as the pipeline's step: per line the surprise of its unit price among
-    # its product's lines, of its quantity among its product's and its customer's lines, of its
-    # amount among its customer's lines (log scale, median and mean absolute deviation, groups of
-    # fewer than 20 lines fall back to all lines), of its hour among its depot's lines (share of
-    # lines at hours at most as frequent); then the Isolation Forest on these context features,
-    # the type from the largest surprise.
-    ctx = context_features(df)
-    forest = IsolationForest(n_estimators=N_TREES, max_samples=SAMPLE_SIZE, contamination=CONTAMINATION,
-                             random_state=SEED).fit(ctx.values)
-    scores = -forest.score_samples(ctx.values)
-    flagged = np.flatnonzero(forest.predict(ctx.values) == -1)
-    kinds = ctx.iloc[flagged].idxmax(axis=1)
-    marks.append(("anomalies", time.perf_counter()))
-
-    # RFM.
-    rfm = pd.DataFrame({"r": quintile(feats["recency_days"], ascending=False), "f": quintile(feats["frequency"]),
-                        "m": quintile(feats["monetary"])})
-    rfm["fm"] = (rfm["f"] + rfm["m"]) // 2
-    rfm["segment"] = [SEGMENTS[(r, fm)] for r, fm in zip(rfm["r"], rfm["fm"])]
-    marks.append(("rfm", time.perf_counter()))
-
-    # Results written back, as the pipeline does.
-    with conn.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS bench_py_customers, bench_py_anomalies")
-        cur.execute("""CREATE TABLE bench_py_customers (customer_key text, recency_days float8, frequency float8,
-                       monetary float8, avg_basket float8, avg_quantity float8, night_share float8, cluster int,
-                       r int, f int, m int, segment text)""")
-        execute_values(cur, "INSERT INTO bench_py_customers VALUES %s",
-                       [(str(c), *map(float, feats.loc[c, ["recency_days", "frequency", "monetary", "avg_basket",
-                                                               "avg_quantity", "night_share"]]),
-                         int(feats.at[c, "cluster"]), int(rfm.at[c, "r"]), int(rfm.at[c, "f"]),
-                         int(rfm.at[c, "m"]), rfm.at[c, "segment"]) for c in feats.index])
-        cur.execute("""CREATE TABLE bench_py_anomalies (line_key text, score float8, anomaly_type text)""")
-        execute_values(cur, "INSERT INTO bench_py_anomalies VALUES %s",
-                       [(str(df["line_id"].iat[i]), float(scores[i]), kinds.iat[j]) for j, i in enumerate(flagged)])
-    seconds = time.perf_counter() - start
-    marks.append(("write", time.perf_counter()))
-    steps, last = [], start
-    for name, t in marks:
-        steps.append((name, t - last))
-        last = t
-    result = {"seconds": seconds, "read": steps[0][1], "steps": steps, "k": best[0], "X": X, "labels": best[2],
-              "scores": pd.Series(scores, index=df["line_id"].values), "flagged": len(flagged),
-              "profile": profile, "corr": corr, "clusters": cluster_profiles}
-    return result
 
 
 def apply_settings(name):
@@ -405,6 +231,9 @@ def measure(settings_name, build):
     py_mem_kb = py_peak_kb - py_base_kb
     print(f"{'':34} {'dmine':>14} {'pandas+sklearn':>16} {'ratio':>8}  goal")
     print(f"{'time':34} {dm_seconds:13.2f}s {base['seconds']:15.2f}s {base['seconds'] / dm_seconds:7.1f}x  >= 20x faster")
+    dm_core = dm_seconds - sum(ms for st, ms in steps if st in EXPLORATION_STEPS) / 1000
+    py_core = base["seconds"] - sum(t for st, t in base["steps"] if st in EXPLORATION_STEPS)
+    print(f"{'  steps before trends':34} {dm_core:13.2f}s {py_core:15.2f}s {py_core / dm_core:7.1f}x")
     print(f"{'  of which reading the lines':34} {'':>14} {base['read']:15.2f}s")
     print(f"{'peak memory (private)':34} {dm_private_kb / 1024:12.0f}MB {py_mem_kb / 1024:14.0f}MB "
           f"{py_mem_kb / max(dm_private_kb, 1):7.1f}x  >= 10x less")
@@ -416,7 +245,7 @@ def measure(settings_name, build):
     print(f"{'flagged lines (planted among them)':34} {dm_flags:>14} {py_flags:>16}")
     print("dmine steps: " + ", ".join(f"{s} {ms / 1000:.2f}s" for s, ms in steps))
     print("baseline steps: " + ", ".join(f"{s} {t:.2f}s" for s, t in base["steps"]))
-    execute(conn, "DROP TABLE IF EXISTS bench_py_customers, bench_py_anomalies")
+    execute(conn, "DROP TABLE IF EXISTS " + ", ".join(RESULT_TABLES))
     conn.close()
 
 
