@@ -70,7 +70,8 @@ STEP_COLUMNS = {
     "profile": "*", "features": LINE_COLUMNS, "clustering": None, "cluster_profiles": None,
     "anomalies": ["sold_at", "amount", "quantity", "unit_price", "customer_id", "product_id"], "rfm": None,
     "trends": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],
-    "breakdowns": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],  # through the copy trends made
+    "breakdowns": LINE_COLUMNS + ["product_id", "depot_id", "unit_price"],
+    "forecast": ["sold_at", "amount", "product_id", "depot_id"],
 }
 
 
