@@ -28,6 +28,7 @@ DECLARE
     cols text := '';
     kind "char";
     counts record;
+    ddl text;
 BEGIN
     IF to_regclass('pg_temp.' || name) IS NOT NULL THEN
         RETURN jsonb_build_object('made', false);
@@ -41,6 +42,12 @@ BEGIN
     FOR i IN 1 .. cardinality(dims) LOOP
         cols := cols || format(', dim_%s', i);
     END LOOP;
+    -- On Citus a temporary view stays on the coordinator: made without the DDL propagation that
+    -- would warn so at every run.
+    ddl := current_setting('citus.enable_ddl_propagation', true);
+    IF ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+    END IF;
     EXECUTE format($q$
         CREATE TEMP VIEW %I AS
         SELECT ts::date AS day, date_part('hour', ts)::int AS hour, order_key, customer_key, amount, quantity,
@@ -48,6 +55,9 @@ BEGIN
         FROM %s
         WHERE ts IS NOT NULL AND amount_ok
         $q$, name, cols, ctx->>'source');
+    IF ddl IS NOT NULL THEN
+        PERFORM set_config('citus.enable_ddl_propagation', ddl, true);
+    END IF;
     -- The count in a CREATE TABLE AS: its scan may use parallel workers (an EXECUTE ... INTO cannot).
     EXECUTE format($q$
         CREATE TEMP TABLE dm_pipeline_sales_counts ON COMMIT DROP AS
