@@ -14,7 +14,6 @@
 CREATE FUNCTION dm_pipeline_forecast_points(ctx jsonb, sales regclass, grain text) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
-SET enable_sort = off  -- the groups of the read are few; the planner, not knowing it, would sort the lines
 AS $$
 DECLARE
     m jsonb := ctx->'mapping';
@@ -37,6 +36,7 @@ DECLARE
     parts text[] := ARRAY['SELECT ''total''::text AS dimension, ''revenue''::text AS attribute, ''''::text AS value, period_start, sum(revenue) AS revenue FROM pg_temp.dm_pipeline_forecast_cells GROUP BY period_start'];
     product_col text;
     ints regtype[] := ARRAY['int2', 'int4', 'int8']::regtype[];
+    sort_setting text;
 BEGIN
     -- Product family: the first attribute of the product dimension.
     IF m->>'product_column' IS NULL THEN
@@ -56,13 +56,13 @@ BEGIN
                    = ANY (ints)
                AND @extschema@.dm_base_type((SELECT atttypid FROM pg_attribute WHERE attrelid = (product->>'table')::regclass
                                                  AND attname = product->>'key' AND NOT attisdropped))::regtype = ANY (ints) THEN
-                family_join := format('LEFT JOIN (SELECT DISTINCT ON (%1$I) %1$I AS k, %2$I::text AS v FROM %3$s WHERE %1$I IS NOT NULL) f
+                family_join := format('LEFT JOIN (SELECT DISTINCT ON (%1$I) %1$I AS k, %2$I::text AS v, true AS hit FROM %3$s WHERE %1$I IS NOT NULL) f
                                        ON f.k = s.%4$I', product->>'key', family, product->>'table', product_col);
             ELSE
-                family_join := format('LEFT JOIN (SELECT DISTINCT ON (k) %1$I::text AS k, %2$I::text AS v FROM %3$s WHERE %1$I IS NOT NULL) f
+                family_join := format('LEFT JOIN (SELECT DISTINCT ON (k) %1$I::text AS k, %2$I::text AS v, true AS hit FROM %3$s WHERE %1$I IS NOT NULL) f
                                        ON f.k = s.%4$I::text', product->>'key', family, product->>'table', product_col);
             END IF;
-            family_sql := 'f.k IS NOT NULL AS in_family, f.v AS family';
+            family_sql := 'f.hit AS in_family, f.v AS family';
             parts := parts || format('SELECT ''product'', %L, family, period_start, sum(revenue) FROM pg_temp.dm_pipeline_forecast_cells
                                       WHERE in_family GROUP BY family, period_start', family);
         END IF;
@@ -74,28 +74,28 @@ BEGIN
         parts := parts || format('SELECT ''store'', %L, store::text, period_start, sum(revenue) FROM pg_temp.dm_pipeline_forecast_cells
                                   WHERE store IS NOT NULL GROUP BY store::text, period_start', m->>'store_column');
     END IF;
-    -- One read of the lines (a CREATE TABLE AS: parallel workers allowed): the revenue and days
-    -- per period, family and store, a few thousand cells from which every series is cut. The
-    -- period comes from a calendar of the days of the lines (their range noted on the view): so
-    -- the planner sees few groups and aggregates in each worker, by hashing.
+    -- One read of the lines (a CREATE TABLE AS: parallel workers allowed): the revenue per
+    -- period, family and store, a few thousand cells from which every series is cut. The period
+    -- comes from a calendar of the days of the lines (their range noted on the view), so that the
+    -- planner sees few groups: it then aggregates in each worker, by hashing (sorts are turned
+    -- off for this query only: it would sort the lines rather than hash them).
     SELECT (d->>'first_day')::date, (d->>'last_day')::date INTO first_day, last_day
     FROM CAST(obj_description(sales, 'pg_class') AS jsonb) AS d;
     IF first_day IS NULL THEN
         RAISE EXCEPTION 'no data: no sales line with a time and an amount' USING ERRCODE = 'no_data_found';
     END IF;
+    sort_setting := current_setting('enable_sort');
+    PERFORM set_config('enable_sort', 'off', true);
     EXECUTE format($q$
         CREATE TEMP TABLE dm_pipeline_forecast_cells ON COMMIT DROP AS
-        SELECT c.period_start, %2$s, %3$s, sum(s.amount) AS revenue, min(s.day) AS first_day, max(s.day) AS last_day
+        SELECT c.period_start, %2$s, %3$s, sum(s.amount) AS revenue
         FROM %4$s s
         JOIN (SELECT d::date AS day, date_trunc(%1$L, d)::date AS period_start
               FROM generate_series(%6$L::timestamp, %7$L::timestamp, interval '1 day') AS d) c ON c.day = s.day
         %5$s
         GROUP BY 1, 2, 3, 4
         $q$, grain, family_sql, store_sql, sales, family_join, first_day, last_day);
-    SELECT min(c.first_day), max(c.last_day) INTO first_day, last_day FROM pg_temp.dm_pipeline_forecast_cells c;
-    IF first_day IS NULL THEN
-        RAISE EXCEPTION 'no data: no sales line with a time and an amount' USING ERRCODE = 'no_data_found';
-    END IF;
+    PERFORM set_config('enable_sort', sort_setting, true);
     p0 := date_trunc(grain, first_day)::date;
     p1 := date_trunc(grain, last_day)::date;
     -- A period is whole when the data reaches its first day (+1: a shop closed on Sundays) and its
