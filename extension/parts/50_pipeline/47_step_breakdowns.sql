@@ -78,7 +78,7 @@ BEGIN
     GROUP BY b.k;
     DROP TABLE pg_temp.dm_pipeline_breakdowns;
     IF NOT forecast_next THEN
-        EXECUTE format('DROP TABLE %s', rel);  -- else the forecast step drops it
+        EXECUTE format('DROP VIEW %s', rel);  -- else the forecast step drops it
     END IF;
     RETURN jsonb_build_object('rows', n, 'details', jsonb_build_object(
         'breakdowns', (SELECT jsonb_agg(jsonb_build_object('dimension', dim_names[i], 'attribute', attr_names[i]) ORDER BY i)

@@ -1,6 +1,6 @@
 -- Step: forecast. The revenue of the next forecast_horizon periods (grain forecast_grain: week,
 -- month or quarter) with 80% and 95% intervals, overall, per product family (the first attribute
--- of the product dimension) and per store (the store column), by dm_forecast over the sales copy of
+-- of the product dimension) and per store (the store column), by dm_forecast over the sales view of
 -- the run (see 46_step_trends.sql): one GROUP BY fits every series. What the warehouse does not
 -- map is left out and recorded in the step's details (not_mapped); per dimension, the forecast_series values
 -- with the most revenue are forecast.
@@ -29,15 +29,73 @@ DECLARE
     beyond_top jsonb;
     product jsonb;
     family text;
-    -- The revenue of each series per day, over the sales copy (named by the placeholder @sales@):
-    -- grouped by day on the copy's own keys first, so that the periods are cut from a few rows.
-    parts text[] := ARRAY['SELECT ''total''::text AS dimension, ''revenue''::text AS attribute, ''''::text AS value, day, sum(amount) AS amount FROM @sales@ GROUP BY day'];
-    lines text;
+    -- The cells of the one read: period x product family x store (NULL when not mapped).
+    family_sql text := 'NULL::boolean AS in_family, NULL::text AS family';
+    family_join text := '';
+    store_sql text := 'NULL::text AS store';
+    parts text[] := ARRAY['SELECT ''total''::text AS dimension, ''revenue''::text AS attribute, ''''::text AS value, period_start, sum(revenue) AS revenue FROM pg_temp.dm_pipeline_forecast_cells GROUP BY period_start'];
+    product_col text;
+    ints regtype[] := ARRAY['int2', 'int4', 'int8']::regtype[];
+    sort_setting text;
 BEGIN
-    EXECUTE format('SELECT min(day), max(day) FROM %s', sales) INTO first_day, last_day;
+    -- Product family: the first attribute of the product dimension.
+    IF m->>'product_column' IS NULL THEN
+        skipped := skipped || jsonb_build_object('dimension', 'product', 'reason', 'no product column mapped');
+    ELSE
+        SELECT d INTO product FROM jsonb_array_elements(COALESCE(m->'dimensions', '[]')) AS d
+        WHERE d->>'column' = m->>'product_column' AND jsonb_array_length(d->'attributes') > 0 LIMIT 1;
+        IF product IS NULL THEN
+            skipped := skipped || jsonb_build_object('dimension', 'product',
+                                                     'reason', 'no product dimension with an attribute (family) mapped');
+        ELSE
+            family := product->'attributes'->>0;
+            product_col := 'dim_' || array_position(dims, m->>'product_column');
+            -- The dimension joined in the read (no temporary table: parallel workers allowed), on
+            -- integer keys as they are, else on their text.
+            IF @extschema@.dm_base_type((SELECT atttypid FROM pg_attribute WHERE attrelid = sales AND attname = product_col))::regtype
+                   = ANY (ints)
+               AND @extschema@.dm_base_type((SELECT atttypid FROM pg_attribute WHERE attrelid = (product->>'table')::regclass
+                                                 AND attname = product->>'key' AND NOT attisdropped))::regtype = ANY (ints) THEN
+                family_join := format('LEFT JOIN (SELECT DISTINCT ON (%1$I) %1$I AS k, %2$I::text AS v, true AS hit FROM %3$s WHERE %1$I IS NOT NULL) f
+                                       ON f.k = s.%4$I', product->>'key', family, product->>'table', product_col);
+            ELSE
+                family_join := format('LEFT JOIN (SELECT DISTINCT ON (k) %1$I::text AS k, %2$I::text AS v, true AS hit FROM %3$s WHERE %1$I IS NOT NULL) f
+                                       ON f.k = s.%4$I::text', product->>'key', family, product->>'table', product_col);
+            END IF;
+            family_sql := 'f.hit AS in_family, f.v AS family';
+            parts := parts || format('SELECT ''product'', %L, family, period_start, sum(revenue) FROM pg_temp.dm_pipeline_forecast_cells
+                                      WHERE in_family GROUP BY family, period_start', family);
+        END IF;
+    END IF;
+    IF m->>'store_column' IS NULL THEN
+        skipped := skipped || jsonb_build_object('dimension', 'store', 'reason', 'no store column mapped');
+    ELSE
+        store_sql := format('s.dim_%s AS store', array_position(dims, m->>'store_column'));
+        parts := parts || format('SELECT ''store'', %L, store::text, period_start, sum(revenue) FROM pg_temp.dm_pipeline_forecast_cells
+                                  WHERE store IS NOT NULL GROUP BY store::text, period_start', m->>'store_column');
+    END IF;
+    -- One read of the lines (a CREATE TABLE AS: parallel workers allowed): the revenue per
+    -- period, family and store, a few thousand cells from which every series is cut. The period
+    -- comes from a calendar of the days of the lines (their range noted on the view), so that the
+    -- planner sees few groups: it then aggregates in each worker, by hashing (sorts are turned
+    -- off for this query only: it would sort the lines rather than hash them).
+    SELECT (d->>'first_day')::date, (d->>'last_day')::date INTO first_day, last_day
+    FROM CAST(obj_description(sales, 'pg_class') AS jsonb) AS d;
     IF first_day IS NULL THEN
         RAISE EXCEPTION 'no data: no sales line with a time and an amount' USING ERRCODE = 'no_data_found';
     END IF;
+    sort_setting := current_setting('enable_sort');
+    PERFORM set_config('enable_sort', 'off', true);
+    EXECUTE format($q$
+        CREATE TEMP TABLE dm_pipeline_forecast_cells ON COMMIT DROP AS
+        SELECT c.period_start, %2$s, %3$s, sum(s.amount) AS revenue
+        FROM %4$s s
+        JOIN (SELECT d::date AS day, date_trunc(%1$L, d)::date AS period_start
+              FROM generate_series(%6$L::timestamp, %7$L::timestamp, interval '1 day') AS d) c ON c.day = s.day
+        %5$s
+        GROUP BY 1, 2, 3, 4
+        $q$, grain, family_sql, store_sql, sales, family_join, first_day, last_day);
+    PERFORM set_config('enable_sort', sort_setting, true);
     p0 := date_trunc(grain, first_day)::date;
     p1 := date_trunc(grain, last_day)::date;
     -- A period is whole when the data reaches its first day (+1: a shop closed on Sundays) and its
@@ -50,42 +108,9 @@ BEGIN
         left_out := left_out || jsonb_build_object('period_start', p1, 'reason', format('partial: the data ends on %s', last_day));
         p1 := (p1 - step)::date;
     END IF;
-    -- Product family: the first attribute of the product dimension.
-    IF m->>'product_column' IS NULL THEN
-        skipped := skipped || jsonb_build_object('dimension', 'product', 'reason', 'no product column mapped');
-    ELSE
-        SELECT d INTO product FROM jsonb_array_elements(COALESCE(m->'dimensions', '[]')) AS d
-        WHERE d->>'column' = m->>'product_column' AND jsonb_array_length(d->'attributes') > 0 LIMIT 1;
-        IF product IS NULL THEN
-            skipped := skipped || jsonb_build_object('dimension', 'product',
-                                                     'reason', 'no product dimension with an attribute (family) mapped');
-        ELSE
-            family := product->'attributes'->>0;
-            EXECUTE format('CREATE TEMP TABLE dm_pipeline_forecast_family ON COMMIT DROP AS
-                            SELECT DISTINCT ON (k) %I::text AS k, %I::text AS v FROM %s WHERE %1$I IS NOT NULL',
-                           product->>'key', family, product->>'table');
-            ANALYZE pg_temp.dm_pipeline_forecast_family;
-            parts := parts || format('SELECT ''product'', %L, f.v, s.day, sum(s.amount) FROM @sales@ s
-                                      JOIN pg_temp.dm_pipeline_forecast_family f ON f.k = s.dim_%s::text
-                                      GROUP BY f.v, s.day',
-                                     family, array_position(dims, m->>'product_column'));
-        END IF;
-    END IF;
-    IF m->>'store_column' IS NULL THEN
-        skipped := skipped || jsonb_build_object('dimension', 'store', 'reason', 'no store column mapped');
-    ELSE
-        parts := parts || format('SELECT ''store'', %L, dim_%s::text, day, sum(amount) FROM @sales@ WHERE dim_%2$s IS NOT NULL
-                                  GROUP BY dim_%2$s, day',
-                                 m->>'store_column', array_position(dims, m->>'store_column'));
-    END IF;
-    lines := replace(array_to_string(parts, ' UNION ALL '), '@sales@', sales::text);
-    -- One read of the lines: the revenue per series and period (partial periods included, for the
-    -- count of values), then the points and the values left out from that small table.
-    EXECUTE format($q$
-        CREATE TEMP TABLE dm_pipeline_forecast_sums ON COMMIT DROP AS
-        SELECT dimension, attribute, value, date_trunc(%2$L, day)::date AS period_start, sum(amount) AS revenue
-        FROM (%1$s) l GROUP BY 1, 2, 3, 4
-        $q$, lines, grain);
+    -- The revenue per series and period (partial periods included, for the count of values).
+    EXECUTE 'CREATE TEMP TABLE dm_pipeline_forecast_sums ON COMMIT DROP AS ' || array_to_string(parts, ' UNION ALL ');
+    DROP TABLE pg_temp.dm_pipeline_forecast_cells;
     ANALYZE pg_temp.dm_pipeline_forecast_sums;
     -- Per period, the top values per dimension, zeros filled, then numbered.
     EXECUTE format($q$
@@ -205,7 +230,7 @@ BEGIN
         DROP TABLE pg_temp.dm_pipeline_forecasts;
     END IF;
     DROP TABLE pg_temp.dm_pipeline_forecast_points;
-    EXECUTE format('DROP TABLE %s', rel);
+    EXECUTE format('DROP VIEW %s', rel);
     RETURN jsonb_build_object('rows', n, 'details', points || jsonb_build_object(
         'grain', grain, 'horizon', horizon, 'period', period,
         'series', COALESCE((SELECT jsonb_object_agg(dimension, k) FROM (SELECT dimension, count(DISTINCT value) AS k

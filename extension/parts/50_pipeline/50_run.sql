@@ -397,6 +397,15 @@ BEGIN
         COMMIT;
     END LOOP;
 
+    -- The run's view of the lines (46_step_trends.sql), left when a step failed or the run
+    -- stopped before the last of the steps that read it: it would hold the fact table.
+    BEGIN
+        pinned := pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+        EXECUTE pg_catalog.format('DROP VIEW IF EXISTS pg_temp.%I', @extschema@.dm_pipeline_sales_name(v_run));
+    EXCEPTION WHEN OTHERS THEN
+        NULL;  -- the next run of the session drops it
+    END;
+
     -- The outcome, then the claim released: each guarded on its own.
     BEGIN
         pinned := pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
