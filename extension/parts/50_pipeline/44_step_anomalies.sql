@@ -64,8 +64,12 @@ DECLARE
     i int;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
-    -- every line feature present (a row is NOT NULL when all its fields are): lf.expr is ARRAY[...]::float8[]
-    not_null := format('ROW(%s) IS NOT NULL', substr(lf.expr, 7, length(lf.expr) - 6 - 11));
+    -- every line feature present (lf.expr is ARRAY[...]::float8[]), tested without converting:
+    -- the amount by the source's amount_ok (true exactly when amount is not NULL), the hour by ts
+    -- (both NULL exactly when the time is missing or infinite)
+    not_null := (SELECT string_agg(CASE e WHEN 'amount::float8' THEN 'amount_ok' WHEN 'hour' THEN 'ts IS NOT NULL'
+                                          ELSE e || ' IS NOT NULL' END, ' AND ' ORDER BY k)
+                 FROM unnest(string_to_array(substr(lf.expr, 7, length(lf.expr) - 6 - 11), ', ')) WITH ORDINALITY AS u(e, k));
     IF m->>'product_column' IS NOT NULL THEN
         product_key := format('dim_%s', array_position(dims, m->>'product_column'));
         product := product_key || '::text';
