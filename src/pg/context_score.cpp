@@ -92,8 +92,17 @@ struct KeyReader {
     FmgrInfo out{};
 };
 
+// The group an integer key found last in one summary (lines of one customer often follow each
+// other).
+struct LastKey {
+    bool present = false;
+    std::int64_t key = 0;
+    const dmine::context::Group *group = nullptr;
+};
+
 struct Slot {
     Identity ids[kSummaries + 1];
+    LastKey last[kSummaries];
     std::unique_ptr<Summary> summaries[kSummaries];
     std::vector<std::unique_ptr<Summary>> extras;
     KeyReader keys[kKeys];
@@ -178,6 +187,7 @@ Slot &slot_for(FunctionCallInfo fcinfo) {
         Datum d = null ? Datum(0) : PG_GETARG_DATUM(i);
         if (slot->ids[i].same(null, d, kModelHeaderSize) && (null || slot->summaries[i])) continue;
         slot->summaries[i].reset();
+        slot->last[i] = LastKey();
         slot->ids[i].present = false;
         slot->summaries[i] = decode_arg(fcinfo, i, i == kTime ? Kind::Time : Kind::Value, what[i]);
         slot->ids[i].set(null, d, kModelHeaderSize);
@@ -199,7 +209,7 @@ Slot &slot_for(FunctionCallInfo fcinfo) {
 // The group of a line's key in a summary: the overall group when the key is NULL, nullptr when
 // the key is unknown.
 const dmine::context::Group *group_of(FunctionCallInfo fcinfo, const KeyReader &r, int argno,
-                                      const Summary &s) {
+                                      const Summary &s, LastKey &last) {
     if (PG_ARGISNULL(argno)) return &s.overall();
     switch (r.type) {
     case KeyType::Int: {
@@ -208,7 +218,8 @@ const dmine::context::Group *group_of(FunctionCallInfo fcinfo, const KeyReader &
         std::int64_t v = t == INT2OID   ? DatumGetInt16(d)
                          : t == INT4OID ? DatumGetInt32(d)
                                         : DatumGetInt64(d);
-        return s.find(v);
+        if (!last.present || last.key != v) last = LastKey{true, v, s.find(v)};
+        return last.group;
     }
     case KeyType::Text: {
         text *t = pg_call([&] { return PG_GETARG_TEXT_PP(argno); });
@@ -258,7 +269,9 @@ LineResult score_line(FunctionCallInfo fcinfo) {
     }
     const Summary *const *s = reinterpret_cast<const Summary *const *>(slot.summaries);
     auto group = [&](int summary, int key) -> const dmine::context::Group * {
-        return s[summary] ? group_of(fcinfo, slot.keys[key - kProduct], key, *s[summary]) : nullptr;
+        return s[summary] ? group_of(fcinfo, slot.keys[key - kProduct], key, *s[summary],
+                                     slot.last[summary])
+                          : nullptr;
     };
     LineResult r;
     auto price = value_arg(fcinfo, kUnitPrice), qty = value_arg(fcinfo, kQuantity),

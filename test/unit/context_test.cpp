@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <string>
 
@@ -203,4 +204,40 @@ TEST(Context, IntegerKeysFindTheirGroups) {
     ASSERT_NE(summary.find(std::int64_t{3}), nullptr);
     EXPECT_EQ(summary.find(std::int64_t{3}), summary.find(std::string_view("3")));
     EXPECT_EQ(summary.find(std::int64_t{12}), nullptr);
+}
+
+// The previous line's group is looked up first: a copy forgets it (it pointed into the source),
+// and runs of one key, dense or sparse buckets, give the counts of a plain count.
+TEST(Context, RepeatedKeysAndCopiesCountEveryLine) {
+    ContextState s(Options{});
+    std::mt19937 rng(7);
+    std::map<std::pair<std::string, std::int32_t>, std::uint64_t> expected;
+    for (int i = 0; i < 5000; i++) {
+        std::string key = std::to_string(i / 7 % 50); // runs of 7 lines of one key
+        double x = i % 3 == 0 ? std::exp(0.01 * (i % 40)) : std::exp(0.37 * (rng() % 60));
+        s.add_value(key.data(), key.size(), true, x);
+        std::int32_t b;
+        ASSERT_TRUE(value_bucket(Scale::Log, x, b));
+        expected[{key, b}]++;
+        if (i == 2500) {
+            ContextState copy(s);
+            copy.add_value(key.data(), key.size(), true, 1.0);
+            StateString k(key.data(), key.size());
+            EXPECT_EQ(copy.groups().at(k).n, s.groups().at(k).n + 1);
+        }
+    }
+    std::size_t seen = 0;
+    for (const auto &[key, g] : s.groups()) {
+        std::uint64_t n = 0;
+        for (std::size_t j = 0; j < g.buckets.size(); j++) {
+            if (j) EXPECT_LT(g.buckets[j - 1].key, g.buckets[j].key);
+            std::string k(key.data(), key.size());
+            EXPECT_EQ(g.buckets[j].count, (expected[{k, g.buckets[j].key}])) << k;
+            n += g.buckets[j].count;
+            seen++;
+        }
+        EXPECT_EQ(n, g.n);
+    }
+    EXPECT_EQ(seen, expected.size());
+    EXPECT_EQ(s.overall().n, 5000u);
 }

@@ -64,8 +64,12 @@ DECLARE
     i int;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
-    -- every line feature present (a row is NOT NULL when all its fields are): lf.expr is ARRAY[...]::float8[]
-    not_null := format('ROW(%s) IS NOT NULL', substr(lf.expr, 7, length(lf.expr) - 6 - 11));
+    -- every line feature present (lf.expr is ARRAY[...]::float8[]), tested without converting:
+    -- the amount by the source's amount_ok (true exactly when amount is not NULL), the hour by ts
+    -- (both NULL exactly when the time is missing or infinite)
+    not_null := (SELECT string_agg(CASE e WHEN 'amount::float8' THEN 'amount_ok' WHEN 'hour' THEN 'ts IS NOT NULL'
+                                          ELSE e || ' IS NOT NULL' END, ' AND ' ORDER BY k)
+                 FROM unnest(string_to_array(substr(lf.expr, 7, length(lf.expr) - 6 - 11), ', ')) WITH ORDINALITY AS u(e, k));
     IF m->>'product_column' IS NOT NULL THEN
         product_key := format('dim_%s', array_position(dims, m->>'product_column'));
         product := product_key || '::text';
@@ -76,23 +80,27 @@ BEGIN
     FOR i IN 1 .. COALESCE(jsonb_array_length(m->'extra_features'), 0) LOOP
         extras := extras || format('extra_%s', i);
         extra_names := extra_names || (m->'extra_features'->>(i - 1));
-        fit_extras := fit_extras || format(', @extschema@.dm_context_fit(NULL, extra_%s, ''{"scale": "linear"}'') FILTER (WHERE usable)', i);
+        fit_extras := fit_extras || format(', @extschema@.dm_context_fit(NULL, extra_%s, ''{"scale": "linear"}'')', i);
     END LOOP;
 
-    -- Pass 1: the context summaries of the usable lines (every line feature present), in one scan.
+    -- Pass 1: the context summaries of the usable lines (every line feature present), in one scan;
+    -- the test is the scan's filter (evaluated once a line, not once per aggregate), the lines read
+    -- are counted by a plain scan.
     EXECUTE format($q$
-        SELECT count(*) AS lines, count(*) FILTER (WHERE usable) AS usable,
-               @extschema@.dm_context_fit(%2$s, unit_price) FILTER (WHERE usable AND %2$s IS NOT NULL) AS price,
-               @extschema@.dm_context_fit(%2$s, quantity, '{"min_spread": 0.3}') FILTER (WHERE usable) AS qty_p,
-               @extschema@.dm_context_fit(customer_key::text, quantity, '{"min_spread": 0.3}') FILTER (WHERE usable) AS qty_c,
-               @extschema@.dm_context_fit(customer_key::text, amount) FILTER (WHERE usable) AS amount,
-               @extschema@.dm_context_fit_time(%3$s, ts::timestamp) FILTER (WHERE usable AND %5$s) AS at,
+        SELECT count(*) AS usable,
+               @extschema@.dm_context_fit(%2$s, unit_price) FILTER (WHERE %7$s IS NOT NULL) AS price,
+               @extschema@.dm_context_fit(%2$s, quantity, '{"min_spread": 0.3}') AS qty_p,
+               @extschema@.dm_context_fit(customer_key::text, quantity, '{"min_spread": 0.3}') AS qty_c,
+               @extschema@.dm_context_fit(customer_key::text, amount) AS amount,
+               @extschema@.dm_context_fit_time(%3$s, ts::timestamp) FILTER (WHERE %5$s) AS at,
                ARRAY[NULL::@extschema@.context_summary %4$s] AS extra
-        FROM (SELECT *, %1$s AS usable FROM %6$s) AS lines
-        $q$, not_null, product, store, fit_extras, CASE WHEN has_time THEN 'true' ELSE 'false' END, ctx->>'source')
+        FROM %6$s
+        WHERE %1$s
+        $q$, not_null, product, store, fit_extras,
+        CASE WHEN has_time THEN 'true' ELSE 'false' END, ctx->>'source', product_key)
         INTO fit;
+    EXECUTE format('SELECT count(*) FROM %s', ctx->>'source') INTO n;
     usable := fit.usable;
-    n := fit.lines;
     IF usable < 2 THEN
         RAISE EXCEPTION 'no data: the anomaly step needs at least 2 sales lines with every feature (%) present, found %',
                         array_to_string(lf.names, ', '), COALESCE(usable, 0)

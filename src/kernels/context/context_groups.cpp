@@ -132,6 +132,15 @@ void time_bins(std::int64_t t, int &hour, int &weekday) {
 }
 
 void GroupCounts::add(std::int32_t key, std::uint64_t count) {
+    // Dense buckets (the middle of a distribution): the key's place is its gap to the first.
+    if (!buckets.empty()) {
+        std::int64_t guess = static_cast<std::int64_t>(key) - buckets.front().key;
+        if (guess >= 0 && guess < static_cast<std::int64_t>(buckets.size()) &&
+            buckets[static_cast<std::size_t>(guess)].key == key) {
+            buckets[static_cast<std::size_t>(guess)].count += count;
+            return;
+        }
+    }
     auto it = std::lower_bound(buckets.begin(), buckets.end(), key,
                                [](const Bucket &b, std::int32_t k) { return b.key < k; });
     if (it != buckets.end() && it->key == key) {
@@ -193,8 +202,12 @@ GroupCounts GroupCounts::deserialize(ByteReader &in, Kind kind) {
 }
 
 GroupCounts &ContextState::group(const char *key, std::size_t key_size) {
-    StateString k(key, key_size);
-    return groups_[k];
+    std::string_view wanted(key, key_size);
+    if (last_.group && last_.key == wanted) return *last_.group;
+    auto it = groups_.try_emplace(StateString(key, key_size)).first;
+    last_.key = std::string_view(it->first.data(), it->first.size());
+    last_.group = &it->second;
+    return it->second;
 }
 
 void ContextState::add_value(const char *key, std::size_t key_size, bool has_key, double x) {

@@ -88,7 +88,21 @@ public:
     std::uint64_t skipped() const noexcept { return skipped_; }
 
 private:
+    // The group of the previous line, looked up first (lines of one order, of one customer, often
+    // follow each other); forgotten when the state is copied or moved (it points into groups_).
+    struct LastGroup {
+        std::string_view key;
+        GroupCounts *group = nullptr;
+        LastGroup() = default;
+        LastGroup(const LastGroup &) noexcept {}
+        LastGroup &operator=(const LastGroup &) noexcept {
+            key = {};
+            group = nullptr;
+            return *this;
+        }
+    };
     GroupCounts &group(const char *key, std::size_t key_size);
+    LastGroup last_;
     Options options_;
     GroupCounts overall_;
     GroupMap groups_;
