@@ -401,7 +401,9 @@ BEGIN
     -- stopped before the last of the steps that read it: it would hold the fact table.
     BEGIN
         pinned := pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-        EXECUTE pg_catalog.format('DROP VIEW IF EXISTS pg_temp.%I', @extschema@.dm_pipeline_sales_name(v_run));
+        IF pg_catalog.to_regclass('pg_temp.' || @extschema@.dm_pipeline_sales_name(v_run)) IS NOT NULL THEN
+            EXECUTE pg_catalog.format('DROP VIEW pg_temp.%I', @extschema@.dm_pipeline_sales_name(v_run));
+        END IF;
     EXCEPTION WHEN OTHERS THEN
         NULL;  -- the next run of the session drops it
     END;
