@@ -198,7 +198,8 @@ BEGIN
                      THEN '@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, ROW(%s)))'
                      ELSE '@extschema@.dm_summary_profile(@extschema@.dm_profile_summary(%s, %L, %s))' END;
     FOR col IN
-        SELECT a.attname, t.typcategory AS category, @extschema@.dm_type_hashable(a.atttypid) AS hashable
+        SELECT a.attname, t.typcategory AS category, @extschema@.dm_type_hashable(a.atttypid) AS hashable,
+               @extschema@.dm_base_type(a.atttypid) IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer_type
         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
@@ -209,7 +210,10 @@ BEGIN
         spec := spec || CASE WHEN col.category IN ('N', 'D', 'S', 'B') AND col.hashable
                              THEN CASE WHEN col.category = 'S' THEN 'V' ELSE 'v' END
                              ELSE CASE WHEN col.category = 'S' THEN 'T' ELSE 't' END END;
-        ranges := ranges || CASE WHEN col.category IN ('N', 'D', 'S')
+        -- Integers: their range from the summary's statistics (exact below 2^53, see below), two
+        -- aggregates fewer per row.
+        ranges := ranges || CASE WHEN col.integer_type THEN 'NULL, NULL'
+                                 WHEN col.category IN ('N', 'D', 'S')
                                  THEN format('to_jsonb(min(%1$I)) #>> ''{}'', to_jsonb(max(%1$I)) #>> ''{}''', col.attname)
                                  ELSE 'NULL, NULL' END;
         IF cardinality(args) = 90 THEN
@@ -301,6 +305,18 @@ BEGIN
         p25 := stats.p25;
         p50 := stats.p50;
         p75 := stats.p75;
+        IF col.base_name IN ('smallint', 'integer', 'bigint') AND (item->>'n')::bigint > 0 THEN
+            -- An integer's float8 min and max are exact below 2^53 in magnitude; beyond, read again.
+            IF greatest(abs(stats.min), abs(stats.max)) < 9007199254740992 THEN
+                bounds[2 * i - 1] := stats.min::bigint::text;
+                bounds[2 * i] := stats.max::bigint::text;
+            ELSE
+                EXECUTE format('SELECT min(%1$I)::text, max(%1$I)::text FROM %2$s', col.attname, source)
+                    INTO min_value, max_value;
+                bounds[2 * i - 1] := min_value;
+                bounds[2 * i] := max_value;
+            END IF;
+        END IF;
         min_value := COALESCE(bounds[2 * i - 1], stats.min::text);
         max_value := COALESCE(bounds[2 * i], stats.max::text);
         IF is_date_key THEN

@@ -261,6 +261,36 @@ TEST(KmeansSilhouette, ManyClustersComputeRowByRow) {
     EXPECT_NEAR(silhouette(x, few, 50, all), naive_silhouette(x, few, 50), 1e-12);
 }
 
+// Several clusterings at once give each one's silhouette bit for bit (the same distances added
+// in the same order), on a sample and on all points, with undefined ones (one cluster) as NaN.
+TEST(KmeansSilhouette, SeveralClusteringsAtOnceEqualOneByOne) {
+    Matrix x = random_points(1500, 5, 21);
+    std::vector<std::vector<int>> labels;
+    std::vector<int> ks = {2, 3, 1, 8, 40};
+    for (int k : ks) {
+        std::vector<int> l(1500);
+        for (int i = 0; i < 1500; i++)
+            l[i] = k == 1 ? 0 : static_cast<int>(std::floor(x(i, i % 5) * k)) % k;
+        labels.push_back(l);
+    }
+    std::vector<const std::vector<int> *> refs;
+    for (const auto &l : labels) refs.push_back(&l);
+    for (std::uint64_t size : {300u, 1500u}) {
+        Rng rng(size);
+        auto sample = random_subset(1500, size, rng);
+        std::vector<double> together = silhouettes(x, refs, ks, sample);
+        ASSERT_EQ(together.size(), ks.size());
+        for (std::size_t c = 0; c < ks.size(); c++) {
+            double alone = silhouette(x, labels[c], ks[c], sample);
+            if (std::isnan(alone))
+                EXPECT_TRUE(std::isnan(together[c])) << "k = " << ks[c];
+            else
+                EXPECT_EQ(together[c], alone) << "k = " << ks[c] << ", sample " << size;
+        }
+    }
+    EXPECT_DOUBLE_EQ(silhouettes_table_size(100, {2, 3}), 500);
+}
+
 TEST(KmeansSilhouette, UndefinedForOneCluster) {
     Matrix x = random_points(10, 2, 3);
     std::vector<int> labels(10, 0);

@@ -300,7 +300,7 @@ namespace {
 // all of them. On large inputs the restarts only have to find the basin, which a uniform
 // subsample shows as well as the whole; their k-means++ seeds come from a quarter of it (the
 // greedy seeding costs k x (2 + ln k) passes over its points, more than Lloyd from the seeds).
-constexpr Eigen::Index kRestartPoints = 20000;
+constexpr Eigen::Index kRestartPoints = 5000;
 constexpr Eigen::Index kSeedShare = 4;
 
 Matrix rows_of(const Matrix &x, const std::vector<Eigen::Index> &index);

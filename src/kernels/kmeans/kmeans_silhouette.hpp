@@ -16,4 +16,15 @@ namespace dmine::kmeans {
 double silhouette(const Matrix &x, const std::vector<int> &labels, int k,
                   const std::vector<Eigen::Index> &sample);
 
+// The same for several clusterings of x at once (labels[c] in 0..ks[c]-1), each distance of the
+// sample computed once for all of them; every figure equals silhouette(x, *labels[c], ks[c],
+// sample) exactly (the sums add the same distances in the same order).
+std::vector<double> silhouettes(const Matrix &x,
+                                const std::vector<const std::vector<int> *> &labels,
+                                const std::vector<int> &ks,
+                                const std::vector<Eigen::Index> &sample);
+
+// Doubles of the per-cluster distance sums that silhouettes() keeps for these k over m points.
+double silhouettes_table_size(std::size_t m, const std::vector<int> &ks);
+
 } // namespace dmine::kmeans

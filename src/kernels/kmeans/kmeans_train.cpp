@@ -133,6 +133,11 @@ double to_model_sse(const Prepared &p, double fit_sse, const std::string &what) 
     return sse;
 }
 
+// Doubles of distance sums the silhouettes of a batch of k may keep (32 MB).
+constexpr double kBatchTable = 4e6;
+// Labels the fits of a batch may keep (32 MB).
+constexpr double kBatchLabels = 8e6;
+
 // Distinct points, counting no further than `limit`.
 std::size_t distinct(const Prepared &p, std::size_t limit) {
     return count_distinct_upto(p.x, limit);
@@ -249,16 +254,45 @@ Model train_auto(const PointSample &sample, int k_min, int k_max, const Options 
     std::vector<Score> scores;
     Clustering best;
     double best_s = std::nan("");
-    for (int k = k_min; k <= top; k++) {
-        Clustering c = fit(p.z, params(k, o));
-        double s = silhouette(p.z, c.labels, k, p.silhouette_points);
-        scores.push_back(
-            {k, to_model_sse(p, c.inertia, "the inertia at k = " + std::to_string(k)), s});
-        if (best.centroids.rows() == 0 || (!std::isnan(s) && (std::isnan(best_s) || s > best_s))) {
-            best = std::move(c);
-            best_s = s;
+    // The fits of a batch of k wait for their silhouettes, computed together (each distance of
+    // the sample once for the batch); the best is kept in k order as one by one.
+    std::vector<Clustering> pending;
+    std::vector<int> pending_k;
+    auto flush = [&] {
+        std::vector<double> s(pending.size());
+        if (pending.size() == 1) {
+            s[0] = silhouette(p.z, pending[0].labels, pending_k[0], p.silhouette_points);
+        } else if (!pending.empty()) {
+            std::vector<const std::vector<int> *> labels;
+            for (const Clustering &c : pending) labels.push_back(&c.labels);
+            s = silhouettes(p.z, labels, pending_k, p.silhouette_points);
         }
+        for (std::size_t i = 0; i < pending.size(); i++) {
+            scores.push_back({pending_k[i],
+                              to_model_sse(p, pending[i].inertia,
+                                           "the inertia at k = " + std::to_string(pending_k[i])),
+                              s[i]});
+            if (best.centroids.rows() == 0 ||
+                (!std::isnan(s[i]) && (std::isnan(best_s) || s[i] > best_s))) {
+                best = std::move(pending[i]);
+                best_s = s[i];
+            }
+        }
+        pending.clear();
+        pending_k.clear();
+    };
+    const std::size_t points = p.silhouette_points.size();
+    for (int k = k_min; k <= top; k++) {
+        std::vector<int> next = pending_k;
+        next.push_back(k);
+        const double labels = static_cast<double>(next.size()) * static_cast<double>(p.z.rows());
+        if (!pending.empty() &&
+            (silhouettes_table_size(points, next) > kBatchTable || labels > kBatchLabels))
+            flush();
+        pending.push_back(fit(p.z, params(k, o)));
+        pending_k.push_back(k);
     }
+    flush();
     Model m = make_model(sample, p, best, best_s, o);
     for (Score &s : scores)
         if (s.k == m.k) s.inertia = m.inertia(); // the same figure as the model's
