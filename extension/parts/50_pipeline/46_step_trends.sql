@@ -85,9 +85,6 @@ CREATE FUNCTION dm_step_trends(ctx jsonb) RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 SET jit = off
--- Serial: parallel workers halve the time but each builds its own exact distinct sets, which the
--- leader then merges, about doubling the step's peak memory (docs/performance.md).
-SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     run bigint := (ctx->>'run_id')::bigint;
