@@ -14,9 +14,7 @@ CREATE EXTENSION IF NOT EXISTS dblink SCHEMA public;
 \set clients 400
 \i :root/test/warehouses/entrepot_fr.sql
 SET search_path = dmine, public;
-SELECT format('host=%s port=%s dbname=%s user=%s',
-              COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
-              current_setting('port'), current_database(), current_user) AS conn \gset
+SELECT dmine_test.self_conninfo() AS conn \gset
 SELECT dblink_connect('fc_runner', :'conn') \g /dev/null
 SELECT * FROM dblink('fc_runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_fc', scale => 0.1)$$) AS t(n bigint) \g /dev/null
 -- Sales up to mid-December 2024: the last month is partial.

@@ -12,9 +12,7 @@
 SET search_path = dmine, public;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink SCHEMA public;  -- a real run commits: it runs in another session
-SELECT format('host=%s port=%s dbname=%s user=%s',
-              COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
-              current_setting('port'), current_database(), current_user) AS conn \gset
+SELECT dmine_test.self_conninfo() AS conn \gset
 BEGIN;
 SELECT plan(66);
 

@@ -15,9 +15,7 @@ CREATE EXTENSION IF NOT EXISTS dblink SCHEMA public;
 \set clients 200
 \i :root/test/warehouses/entrepot_fr.sql
 SET search_path = dmine, public;
-SELECT format('host=%s port=%s dbname=%s user=%s',
-              COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
-              current_setting('port'), current_database(), current_user) AS conn \gset
+SELECT dmine_test.self_conninfo() AS conn \gset
 SELECT dblink_connect('use_runner', :'conn') \g /dev/null
 -- The demo warehouse with 200 customers.
 SELECT * FROM dblink('use_runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_use', scale => 0.04)$$) AS t(n bigint) \g /dev/null

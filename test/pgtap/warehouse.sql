@@ -14,9 +14,7 @@ CREATE EXTENSION IF NOT EXISTS dblink SCHEMA public;
 \set clients 400
 \i :root/test/warehouses/entrepot_fr.sql
 SET search_path = dmine, public;
-SELECT format('host=%s port=%s dbname=%s user=%s',
-              COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
-              current_setting('port'), current_database(), current_user) AS conn \gset
+SELECT dmine_test.self_conninfo() AS conn \gset
 SELECT dblink_connect('wh_runner', :'conn') \g /dev/null
 -- Region is a level further (depots -> regions): declared through a view.
 SELECT * FROM dblink('wh_runner', $$SELECT count(*) FROM dmine.create_demo_warehouse('tap_wh', scale => 0.05)$$) AS t(n bigint) \g /dev/null

@@ -27,3 +27,11 @@ BEGIN
     RETURN loaded;
 END
 $$;
+
+-- The libpq connection string of this database over the server's first socket directory (else
+-- localhost), as the current user: for dblink sessions that commit on their own.
+CREATE FUNCTION dmine_test.self_conninfo() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT format('host=%s port=%s dbname=%s user=%s',
+                  COALESCE(NULLIF(split_part(current_setting('unix_socket_directories'), ',', 1), ''), 'localhost'),
+                  current_setting('port'), current_database(), current_user)
+$$;
