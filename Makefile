@@ -15,7 +15,7 @@ SCRIPT_PARTS = $(sort $(wildcard extension/parts/*.sql extension/parts/*/*.sql))
 # pieces may use them); the search-path pinning of the install script closes it. A piece missing
 # from the list stops the build, so that none is left out silently.
 UPGRADE_FROM  = 0.1.0
-UPGRADE_ORDER = states context forecast fcfast fcpipe citus release explorefast profilefast ctxstate cituspro
+UPGRADE_ORDER = states context forecast fcfast fcpipe citus release explorefast profilefast ctxstate cituspro ctxintkeys
 UPGRADE_PIECES = $(wildcard $(foreach p,$(UPGRADE_ORDER),extension/upgrade/$(p).sql))
 UPGRADE_STRAY = $(filter-out $(foreach p,$(UPGRADE_ORDER),extension/upgrade/$(p).sql),$(wildcard extension/upgrade/*.sql))
 ifneq ($(UPGRADE_STRAY),)

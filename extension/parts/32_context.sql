@@ -50,6 +50,14 @@ CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp) 
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp, jsonb) RETURNS context_fit_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_accum(context_fit_summary, bigint, float8) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME', 'dm_context_fit_int_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_accum(context_fit_summary, bigint, float8, jsonb) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME', 'dm_context_fit_int_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, bigint, timestamp) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME', 'dm_context_fit_time_int_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, bigint, timestamp, jsonb) RETURNS context_fit_summary
+    AS 'MODULE_PATHNAME', 'dm_context_fit_time_int_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION dm_context_final(context_fit_summary) RETURNS context_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
@@ -77,6 +85,32 @@ CREATE AGGREGATE dm_context_fit_time(key text, at timestamp, options jsonb) (
 );
 COMMENT ON AGGREGATE dm_context_fit_time(text, timestamp, jsonb) IS
     'context summary of the times of the lines per key with options (read from the first row): min_rows';
+-- The same keyed by integers (smallint, integer and bigint keys): the summary is the one key::text
+-- gives, without a text cast a line.
+CREATE AGGREGATE dm_context_fit(key bigint, value float8) (
+    SFUNC = dm_context_fit_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_context_fit(bigint, float8) IS
+    'dm_context_fit(text, float8) keyed by an integer (the same summary as key::text)';
+CREATE AGGREGATE dm_context_fit(key bigint, value float8, options jsonb) (
+    SFUNC = dm_context_fit_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_context_fit(bigint, float8, jsonb) IS
+    'dm_context_fit(text, float8, jsonb) keyed by an integer (the same summary as key::text)';
+CREATE AGGREGATE dm_context_fit_time(key bigint, at timestamp) (
+    SFUNC = dm_context_fit_time_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_context_fit_time(bigint, timestamp) IS
+    'dm_context_fit_time(text, timestamp) keyed by an integer (the same summary as key::text)';
+CREATE AGGREGATE dm_context_fit_time(key bigint, at timestamp, options jsonb) (
+    SFUNC = dm_context_fit_time_accum, STYPE = context_fit_summary, SSPACE = 20000,
+    FINALFUNC = dm_context_final, COMBINEFUNC = context_fit_summary_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dm_context_fit_time(bigint, timestamp, jsonb) IS
+    'dm_context_fit_time(text, timestamp, jsonb) keyed by an integer (the same summary as key::text)';
 
 -- Using a summary.
 CREATE FUNCTION dm_context_surprise(summary context_summary, key text, value float8, side text DEFAULT 'both',
@@ -165,6 +199,10 @@ COMMENT ON FUNCTION dm_context_fit_accum(context_fit_summary, text, float8) IS '
 COMMENT ON FUNCTION dm_context_fit_accum(context_fit_summary, text, float8, jsonb) IS 'transition function of dm_context_fit';
 COMMENT ON FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp) IS 'transition function of dm_context_fit_time';
 COMMENT ON FUNCTION dm_context_fit_time_accum(context_fit_summary, text, timestamp, jsonb) IS 'transition function of dm_context_fit_time';
+COMMENT ON FUNCTION dm_context_fit_accum(context_fit_summary, bigint, float8) IS 'transition function of dm_context_fit (integer key)';
+COMMENT ON FUNCTION dm_context_fit_accum(context_fit_summary, bigint, float8, jsonb) IS 'transition function of dm_context_fit (integer key)';
+COMMENT ON FUNCTION dm_context_fit_time_accum(context_fit_summary, bigint, timestamp) IS 'transition function of dm_context_fit_time (integer key)';
+COMMENT ON FUNCTION dm_context_fit_time_accum(context_fit_summary, bigint, timestamp, jsonb) IS 'transition function of dm_context_fit_time (integer key)';
 COMMENT ON FUNCTION dm_context_final(context_fit_summary) IS 'final function of dm_context_fit and dm_context_fit_time: the context_summary';
 COMMENT ON FUNCTION dm_context_top_accum(context_top_summary, float8, jsonb, bigint) IS 'transition function of dm_context_top';
 COMMENT ON FUNCTION dm_context_top_final(context_top_summary) IS 'final function of dm_context_top: the k lines of highest score';

@@ -14,6 +14,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include <charconv>
 #include <string>
 
 namespace {
@@ -81,6 +82,17 @@ KeyArg key_arg(FunctionCallInfo fcinfo, int argno) {
     return k;
 }
 
+// An integer key as the text its cast to text gives (the summary holds keys as text).
+struct IntKey {
+    char digits[24];
+    KeyArg arg;
+    IntKey(FunctionCallInfo fcinfo, int argno) {
+        if (PG_ARGISNULL(argno)) return;
+        auto r = std::to_chars(digits, digits + sizeof digits, PG_GETARG_INT64(argno));
+        arg = KeyArg{digits, static_cast<std::size_t>(r.ptr - digits), true};
+    }
+};
+
 // The options are read from the first row only (as in 0.1.0's internal state).
 template <typename State> StateUpdate<State> fit_state(FunctionCallInfo fcinfo, Kind kind) {
     return update_state<State>(
@@ -96,17 +108,20 @@ void expect_kind(const ContextState &state, Kind kind) {
                                               : "a context state of values cannot take a time");
 }
 
-template <typename State> void add_value(FunctionCallInfo fcinfo, State &state) {
+// `int_key`: the key argument is a bigint.
+template <typename State> void add_value(FunctionCallInfo fcinfo, State &state, bool int_key) {
     expect_kind(state, Kind::Value);
     if (PG_ARGISNULL(2)) return state.add_skipped();
-    KeyArg key = key_arg(fcinfo, 1);
+    IntKey digits(fcinfo, 1);
+    KeyArg key = int_key ? digits.arg : key_arg(fcinfo, 1);
     state.add_value(key.data, key.size, key.present, PG_GETARG_FLOAT8(2));
 }
 
-template <typename State> void add_time(FunctionCallInfo fcinfo, State &state) {
+template <typename State> void add_time(FunctionCallInfo fcinfo, State &state, bool int_key) {
     expect_kind(state, Kind::Time);
     if (PG_ARGISNULL(2) || TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMP(2))) return state.add_skipped();
-    KeyArg key = key_arg(fcinfo, 1);
+    IntKey digits(fcinfo, 1);
+    KeyArg key = int_key ? digits.arg : key_arg(fcinfo, 1);
     state.add_time(key.data, key.size, key.present, PG_GETARG_TIMESTAMP(2));
 }
 
@@ -144,14 +159,28 @@ DMINE_STATE_TYPE(context_top_summary, TopState)
 // Transition: (state, key, value[, options]); a NULL or out-of-domain value is counted as skipped.
 DMINE_FUNCTION(dm_context_fit_accum) {
     auto state = fit_state<FitState>(fcinfo, Kind::Value);
-    add_value(fcinfo, *state);
+    add_value(fcinfo, *state, false);
+    return state.datum();
+}
+
+// The same with a bigint key (no text cast a line; the same summary as with key::text).
+DMINE_FUNCTION(dm_context_fit_int_accum) {
+    auto state = fit_state<FitState>(fcinfo, Kind::Value);
+    add_value(fcinfo, *state, true);
     return state.datum();
 }
 
 // Transition: (state, key, timestamp[, options]); a NULL or infinite time is counted as skipped.
 DMINE_FUNCTION(dm_context_fit_time_accum) {
     auto state = fit_state<FitState>(fcinfo, Kind::Time);
-    add_time(fcinfo, *state);
+    add_time(fcinfo, *state, false);
+    return state.datum();
+}
+
+// The same with a bigint key.
+DMINE_FUNCTION(dm_context_fit_time_int_accum) {
+    auto state = fit_state<FitState>(fcinfo, Kind::Time);
+    add_time(fcinfo, *state, true);
     return state.datum();
 }
 

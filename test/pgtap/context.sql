@@ -13,7 +13,7 @@ SELECT dblink_connect('ctx', :'conn') \g /dev/null
 \set shops `cat test/warehouses/context_shops.sql`
 SELECT dblink_exec('ctx', :'plant') \g /dev/null
 BEGIN;
-SELECT plan(57);
+SELECT plan(60);
 
 -- 1. The functions ---------------------------------------------------------------------------------
 CREATE TEMP TABLE t AS
@@ -128,6 +128,21 @@ SELECT ok((SELECT bool_and(reason ~ '^sale at 03:[0-5][0-9]; [0-9.]+% of ') FROM
 SELECT ok((SELECT score_histogram IS NOT NULL AND threshold > 0 AND threshold < 1 FROM result_anomaly_summary WHERE run_id = :demo_run), 'summary: histogram and threshold in (0, 1)');
 SELECT is((SELECT cardinality(context) FROM result_models WHERE run_id = :demo_run AND step = 'anomalies'), 5, 'the five context summaries are kept');
 SELECT ok((SELECT reason IS NOT NULL FROM latest_anomalies LIMIT 1), 'the latest view shows the reason');
+
+-- Integer keys: the summaries key::text gives (NULL keys in the overall group only), for
+-- smallint, integer and bigint keys; an untyped NULL key still means text.
+SELECT ok((SELECT dm_context_fit(k, v)::text = dm_context_fit(k::text, v)::text
+                  AND dm_context_fit(k::int2, v, '{"scale": "linear"}')::text = dm_context_fit(k::text, v, '{"scale": "linear"}')::text
+           FROM (SELECT CASE WHEN g % 50 = 0 THEN NULL ELSE g % 37 - 9 END AS k, 1 + abs(g % 23)::float8 AS v
+                 FROM generate_series(-300, 3000) AS g) AS x),
+          'integer keys: dm_context_fit(bigint/smallint key) is the summary of key::text');
+SELECT ok((SELECT dm_context_fit_time(k::bigint, t)::text = dm_context_fit_time(k::text, t)::text
+                  AND dm_context_fit_time(k, t, '{"min_rows": 5}')::text = dm_context_fit_time(k::text, t, '{"min_rows": 5}')::text
+           FROM (SELECT CASE WHEN g % 50 = 0 THEN NULL ELSE g % 7 END AS k, timestamp '2024-01-01' + g * interval '37 minutes' AS t
+                 FROM generate_series(1, 3000) AS g) AS x),
+          'integer keys: dm_context_fit_time(integer key) is the summary of key::text');
+SELECT is((SELECT dm_context_info(dm_context_fit(NULL, g::float8))->>'groups' FROM generate_series(1, 30) AS g), '0',
+          'integer keys: an untyped NULL key resolves (no group)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -206,6 +207,75 @@ TEST(Context, IntegerKeysFindTheirGroups) {
     EXPECT_EQ(summary.find(std::int64_t{12}), nullptr);
 }
 
+// Keys written as canonical integers, negative ones and zero among them, are found as integers;
+// others ("007", "x") only as text; many keys (the index grows past its first size).
+TEST(Context, IntegerIndexFindsCanonicalKeysOnly) {
+    ContextState s(Options{});
+    for (int i = -3000; i < 3000; i++) {
+        std::string key = std::to_string(i);
+        s.add_value(key.data(), key.size(), true, 1 + (i & 7));
+    }
+    s.add_value("007", 3, true, 2);
+    s.add_value("x", 1, true, 2);
+    auto summary = Summary::fit(s);
+    for (std::int64_t k : {-3000, -1, 0, 1, 2999})
+        EXPECT_EQ(summary.find(k), summary.find(std::string_view(std::to_string(k)))) << k;
+    EXPECT_EQ(summary.find(std::int64_t{3000}), nullptr);
+    EXPECT_EQ(summary.find(std::int64_t{7}), summary.find(std::string_view("7")));
+    EXPECT_NE(summary.find(std::string_view("007")), summary.find(std::int64_t{7}));
+    EXPECT_NE(summary.find(std::string_view("x")), nullptr);
+}
+
+// Time parts are memoised per group when the groups are few: a memoised assessment (the bins
+// asked before, in another order) equals the first one of a fresh copy of the summary, for every
+// hour and weekday of groups and the overall group, with and without leaving the line out; past
+// the memo's cap of groups, asking twice gives the same too.
+TEST(Context, MemoisedTimeAssessmentsEqualComputedOnes) {
+    Options o;
+    o.kind = Kind::Time;
+    o.min_rows = 20;
+    const std::int64_t h = 3600000000LL;
+    auto fill = [&](int groups) {
+        ContextState s(o);
+        for (int g = 0; g < groups; g++) {
+            std::string key = std::to_string(g);
+            int lines = g < 3 ? 400 : 25;
+            for (int i = 0; i < lines; i++)
+                s.add_time(key.data(), key.size(), true,
+                           (i % 13) * 24 * h + ((g * 5 + i * 7) % 24) * h);
+        }
+        return Summary::fit(s);
+    };
+    auto same = [](const std::optional<Assessment> &x, const std::optional<Assessment> &y) {
+        ASSERT_EQ(x.has_value(), y.has_value());
+        if (!x) return;
+        EXPECT_EQ(x->surprise, y->surprise);
+        EXPECT_EQ(x->typical, y->typical);
+        EXPECT_EQ(x->spread, y->spread);
+        EXPECT_EQ(x->by_weekday, y->by_weekday);
+    };
+    for (int groups : {3, 5000}) {
+        auto warm = fill(groups);
+        auto bytes = warm.encode();
+        for (int day = 6; day >= 0; day--) // fill the memo backwards first
+            for (int hour = 23; hour >= 0; hour--)
+                for (bool leave_out : {false, true})
+                    warm.assess_time(nullptr, day * 24 * h + hour * h, leave_out);
+        for (int g = -1; g < 3; g++)
+            for (int day = 0; day < 7; day++)
+                for (int hour = 0; hour < 24; hour += 5)
+                    for (bool leave_out : {false, true}) {
+                        std::string key = std::to_string(g);
+                        const std::string *k = g < 0 ? nullptr : &key;
+                        std::int64_t t = day * 24 * h + hour * h;
+                        auto cold = Summary::decode(bytes.data(), bytes.size());
+                        auto first = warm.assess_time(k, t, leave_out);
+                        same(first, cold.assess_time(k, t, leave_out));
+                        same(first, warm.assess_time(k, t, leave_out));
+                    }
+    }
+}
+
 // The previous line's group is looked up first: a copy forgets it (it pointed into the source),
 // and runs of one key, dense or sparse buckets, give the counts of a plain count.
 TEST(Context, RepeatedKeysAndCopiesCountEveryLine) {
@@ -230,7 +300,9 @@ TEST(Context, RepeatedKeysAndCopiesCountEveryLine) {
     for (const auto &[key, g] : s.groups()) {
         std::uint64_t n = 0;
         for (std::size_t j = 0; j < g.buckets.size(); j++) {
-            if (j) EXPECT_LT(g.buckets[j - 1].key, g.buckets[j].key);
+            if (j) {
+                EXPECT_LT(g.buckets[j - 1].key, g.buckets[j].key);
+            }
             std::string k(key.data(), key.size());
             EXPECT_EQ(g.buckets[j].count, (expected[{k, g.buckets[j].key}])) << k;
             n += g.buckets[j].count;

@@ -61,6 +61,8 @@ DECLARE
     threshold float8;
     auto boolean := o->>'contamination' = 'auto';
     pass2 text;
+    key_types record;
+    fit_keys text[];
     i int;
 BEGIN
     lf := @extschema@.dm_pipeline_line_features(ctx);
@@ -83,6 +85,17 @@ BEGIN
         fit_extras := fit_extras || format(', @extschema@.dm_context_fit(NULL, extra_%s, ''{"scale": "linear"}'')', i);
     END LOOP;
 
+    -- Integer keys are fitted as they are (the summaries their text gives, without a cast a line).
+    EXECUTE format('SELECT pg_typeof(%s)::text AS product, pg_typeof(customer_key)::text AS customer, pg_typeof(%s)::text AS store
+                    FROM %s LIMIT 1', product_key, store_key, ctx->>'source') INTO key_types;
+    fit_keys := ARRAY[product_key, 'customer_key', store_key];
+    FOR i IN 1 .. 3 LOOP
+        IF COALESCE((ARRAY[key_types.product, key_types.customer, key_types.store])[i], '')
+           NOT IN ('smallint', 'integer', 'bigint') THEN
+            fit_keys[i] := fit_keys[i] || '::text';
+        END IF;
+    END LOOP;
+
     -- Pass 1: the context summaries of the usable lines (every line feature present), in one scan;
     -- the test is the scan's filter (evaluated once a line, not once per aggregate), the lines read
     -- are counted by a plain scan.
@@ -90,14 +103,14 @@ BEGIN
         SELECT count(*) AS usable,
                @extschema@.dm_context_fit(%2$s, unit_price) FILTER (WHERE %7$s IS NOT NULL) AS price,
                @extschema@.dm_context_fit(%2$s, quantity, '{"min_spread": 0.3}') AS qty_p,
-               @extschema@.dm_context_fit(customer_key::text, quantity, '{"min_spread": 0.3}') AS qty_c,
-               @extschema@.dm_context_fit(customer_key::text, amount) AS amount,
+               @extschema@.dm_context_fit(%8$s, quantity, '{"min_spread": 0.3}') AS qty_c,
+               @extschema@.dm_context_fit(%8$s, amount) AS amount,
                @extschema@.dm_context_fit_time(%3$s, ts::timestamp) FILTER (WHERE %5$s) AS at,
                ARRAY[NULL::@extschema@.context_summary %4$s] AS extra
         FROM %6$s
         WHERE %1$s
-        $q$, not_null, product, store, fit_extras,
-        CASE WHEN has_time THEN 'true' ELSE 'false' END, ctx->>'source', product_key)
+        $q$, not_null, fit_keys[1], fit_keys[3], fit_extras,
+        CASE WHEN has_time THEN 'true' ELSE 'false' END, ctx->>'source', product_key, fit_keys[2])
         INTO fit;
     EXECUTE format('SELECT count(*) FROM %s', ctx->>'source') INTO n;
     usable := fit.usable;

@@ -3,6 +3,7 @@
 
 #include "core/errors.hpp"
 #include "core/interrupt.hpp"
+#include "core/rng.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -123,13 +124,13 @@ void add_deviations(const Options &options, const GroupCounts &counts, const Gro
 
 // The calibrated tail of the deviations: knots at the quantiles of tail 1, 10^(-1/8), ...,
 // kTailLevel with their exact tail (ties included), then the scale of the excess beyond the last
-// knot (its mean). Sorts `pairs`.
-Tail build_tail(std::vector<std::pair<double, std::uint64_t>> &pairs) {
+// knot (its mean). Sorts `pairs` unless `sorted`.
+Tail build_tail(std::vector<std::pair<double, std::uint64_t>> &pairs, bool sorted = false) {
     Tail tail;
     std::uint64_t n = 0;
     for (const auto &p : pairs) n += p.second;
     if (n < kTailMinLines) return tail;
-    std::sort(pairs.begin(), pairs.end());
+    if (!sorted) std::sort(pairs.begin(), pairs.end());
     const double dn = static_cast<double>(n);
     std::size_t i = 0, last = 0;
     std::uint64_t before = 0, last_before = 0; // lines below pairs[i], below the last knot
@@ -155,6 +156,18 @@ Tail build_tail(std::vector<std::pair<double, std::uint64_t>> &pairs) {
     return tail;
 }
 
+// Negates the values of sorted pairs and keeps them in the order std::sort gives (the values
+// reversed, equal values by increasing count): the low tail without sorting again.
+void negate_sorted(std::vector<std::pair<double, std::uint64_t>> &pairs) {
+    for (auto &p : pairs) p.first = -p.first;
+    std::reverse(pairs.begin(), pairs.end());
+    for (std::size_t i = 0, j; i < pairs.size(); i = j) {
+        for (j = i + 1; j < pairs.size() && pairs[j].first == pairs[i].first;) j++;
+        std::reverse(pairs.begin() + static_cast<std::ptrdiff_t>(i),
+                     pairs.begin() + static_cast<std::ptrdiff_t>(j));
+    }
+}
+
 double clamp_surprise(double s) {
     if (!(s >= 0)) return 0;
     return std::min(s, kMaxSurprise);
@@ -175,22 +188,24 @@ std::array<double, kTimeBins> bin_frequencies(const std::array<std::uint64_t, kT
     return f;
 }
 
+// The total of prior frequencies as bin_surprise weighs them (kTimeSmoothing added per bin).
+double prior_total(const std::array<double, kTimeBins> &g, int count) {
+    double total = 0;
+    for (int b = 0; b < count; b++) total += g[b] + kTimeSmoothing;
+    return total;
+}
+
 // -ln P(bin of a line at most as frequent as `bin`), among `first`..`first + count` bins. A group
-// (`prior` set: the overall bins) gets `prior_lines` pseudo-lines spread like the overall profile;
-// the overall group kTimeSmoothing per bin.
+// (`prior` set: the overall profile's frequencies of those bins, and their total) gets
+// `prior_lines` pseudo-lines spread like the overall profile; the overall group kTimeSmoothing
+// per bin.
 double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first, int count, int bin,
-                    bool cyclic, const std::array<std::uint64_t, kTimeBins> *prior,
+                    bool cyclic, const std::array<double, kTimeBins> *prior, double prior_total,
                     double prior_lines) {
     auto f = bin_frequencies(bins, first, count, cyclic);
-    std::array<double, kTimeBins> g{};
-    double prior_total = 0;
-    if (prior) {
-        g = bin_frequencies(*prior, first, count, cyclic);
-        for (int b = 0; b < count; b++) prior_total += g[b] + kTimeSmoothing;
-    }
     double total = 0;
     for (int b = 0; b < count; b++) {
-        f[b] += prior ? prior_lines * (g[b] + kTimeSmoothing) / prior_total : kTimeSmoothing;
+        f[b] += prior ? prior_lines * ((*prior)[b] + kTimeSmoothing) / prior_total : kTimeSmoothing;
         total += f[b];
     }
     double p = 0;
@@ -199,7 +214,39 @@ double bin_surprise(const std::array<std::uint64_t, kTimeBins> &bins, int first,
     return clamp_surprise(-std::log(std::min(1.0, p)));
 }
 
+// A bin holding at most kTimeSupport of the group's lines (at least one line) is no evidence
+// that the group sells at that hour: a few stray lines, the anomalies among them, count as
+// none (leaving the line out is not enough when a store holds several of them).
+void without_stray(std::array<std::uint64_t, kTimeBins> &b, std::uint64_t lines) {
+    auto support = std::max<std::uint64_t>(
+        1, static_cast<std::uint64_t>(kTimeSupport * static_cast<double>(lines)));
+    for (auto &c : b)
+        if (c <= support) c = 0;
+}
+
 } // namespace
+
+void IntIndex::reset(std::size_t keys) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * keys) capacity *= 2;
+    slots_.assign(capacity, Slot{});
+}
+
+void IntIndex::insert(std::int64_t key, std::size_t value) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = mix64(static_cast<std::uint64_t>(key)) & mask;
+    while (slots_[i].value != npos) i = (i + 1) & mask;
+    slots_[i] = Slot{key, value};
+}
+
+std::size_t IntIndex::find(std::int64_t key) const noexcept {
+    if (slots_.empty()) return npos;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = mix64(static_cast<std::uint64_t>(key)) & mask;; i = (i + 1) & mask) {
+        const Slot &s = slots_[i];
+        if (s.value == npos || s.key == key) return s.value;
+    }
+}
 
 double Tail::surprise(double x, double floor) const {
     if (z.empty()) return x >= 0 ? x + std::log(2.0) : -std::log1p(-0.5 * std::exp(x));
@@ -228,11 +275,12 @@ Summary Summary::fit(const ContextState &state) {
     s.groups_.reserve(state.groups().size());
     const bool value = s.options_.kind == Kind::Value;
     std::vector<std::pair<double, std::uint64_t>> deviations; // one side at a time: memory
-    // The high tail, then the low one from the same deviations negated.
+    // The high tail, then the low one from the same deviations negated (sorted by then, when
+    // they are enough for a tail).
     auto both_tails = [&](TailIndex high, TailIndex low) {
         s.tails_[high] = build_tail(deviations);
-        for (auto &p : deviations) p.first = -p.first;
-        s.tails_[low] = build_tail(deviations);
+        negate_sorted(deviations);
+        s.tails_[low] = build_tail(deviations, true);
         deviations.clear();
     };
     std::size_t i = 0;
@@ -259,16 +307,24 @@ Summary Summary::fit(const ContextState &state) {
 
 void Summary::index() {
     by_key_.clear();
-    by_int_.clear();
     by_key_.reserve(groups_.size());
+    by_int_.reset(groups_.size());
     for (std::size_t i = 0; i < groups_.size(); i++) {
         const std::string &k = groups_[i].key;
         by_key_.emplace(std::string_view(k), i);
         std::int64_t v;
         auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), v);
         if (ec == std::errc() && end == k.data() + k.size() && std::to_string(v) == k)
-            by_int_.emplace(v, i);
+            by_int_.insert(v, i);
     }
+    time_memo_.clear();
+    if (options_.kind != Kind::Time) return;
+    auto overall_bins = overall_.bins;
+    without_stray(overall_bins, overall_.n);
+    prior_hours_ = bin_frequencies(overall_bins, 0, 24, true);
+    prior_days_ = bin_frequencies(overall_bins, 24, 7, false);
+    prior_hours_total_ = prior_total(prior_hours_, 24);
+    prior_days_total_ = prior_total(prior_days_, 7);
 }
 
 const Group *Summary::find(std::string_view key) const {
@@ -277,8 +333,8 @@ const Group *Summary::find(std::string_view key) const {
 }
 
 const Group *Summary::find(std::int64_t key) const {
-    auto it = by_int_.find(key);
-    return it == by_int_.end() ? nullptr : &groups_[it->second];
+    std::size_t i = by_int_.find(key);
+    return i == IntIndex::npos ? nullptr : &groups_[i];
 }
 
 const Group *Summary::find(const std::string *key) const {
@@ -353,40 +409,52 @@ std::optional<Assessment> Summary::assess_time_in(const Group *g, std::int64_t t
         return std::nullopt;
     int hour, weekday;
     time_bins(timestamp, hour, weekday);
-    auto bins = g->bins;
-    if (leave_out) {
-        if (bins[hour]) bins[hour]--;
-        if (bins[24 + weekday]) bins[24 + weekday]--;
-    }
-    // A bin holding at most kTimeSupport of the group's lines (at least one line) is no evidence
-    // that the group sells at that hour: a few stray lines, the anomalies among them, count as
-    // none (leaving the line out is not enough when a store holds several of them).
-    auto without_stray = [](std::array<std::uint64_t, kTimeBins> &b, std::uint64_t lines) {
-        auto support = std::max<std::uint64_t>(
-            1, static_cast<std::uint64_t>(kTimeSupport * static_cast<double>(lines)));
-        for (auto &c : b)
-            if (c <= support) c = 0;
-    };
-    without_stray(bins, n);
     Assessment a;
     a.overall = overall;
     a.group = g;
     a.lines = n;
     a.hour = hour;
     a.weekday = weekday;
-    a.typical = static_cast<double>(bins[hour]) / static_cast<double>(n);
-    a.spread = static_cast<double>(bins[24 + weekday]) / static_cast<double>(n);
-    // A group's profile is mixed with the overall one (kPriorShare of its lines, at least kPrior
-    // pseudo-lines): an hour common in all lines is never absurd for one store.
-    auto overall_bins = overall_.bins;
-    without_stray(overall_bins, overall_.n);
-    const auto *prior = overall ? nullptr : &overall_bins;
-    double prior_lines = std::max(kPrior, kPriorShare * static_cast<double>(n));
-    double sh = bin_surprise(bins, 0, 24, hour, true, prior, prior_lines);
-    double sd = bin_surprise(bins, 24, 7, 24 + weekday, false, prior, prior_lines);
+    auto [sh, hour_share] = time_part(*g, n, hour, leave_out);
+    auto [sd, day_share] = time_part(*g, n, 24 + weekday, leave_out);
+    a.typical = hour_share;
+    a.spread = day_share;
     a.by_weekday = sd > sh;
     a.surprise = std::max(sh, sd);
     return a;
+}
+
+std::pair<double, double> Summary::time_part(const Group &g, std::uint64_t n, int bin,
+                                             bool leave_out) const {
+    std::size_t gi =
+        &g == &overall_ ? groups_.size() : static_cast<std::size_t>(&g - groups_.data());
+    if (groups_.size() >= kTimeMemoGroups || gi > groups_.size())
+        return compute_time_part(g, n, bin, leave_out);
+    if (time_memo_.empty())
+        time_memo_.assign((groups_.size() + 1) * 2 * kTimeBins, {std::nan(""), std::nan("")});
+    auto &m =
+        time_memo_[(gi * 2 + (leave_out ? 1 : 0)) * kTimeBins + static_cast<std::size_t>(bin)];
+    if (std::isnan(m[0])) {
+        auto [s, share] = compute_time_part(g, n, bin, leave_out);
+        m = {s, share};
+    }
+    return {m[0], m[1]};
+}
+
+// The line's bin (counted once less when left out), stray bins emptied; a group's profile is
+// mixed with the overall one (kPriorShare of its lines, at least kPrior pseudo-lines): an hour
+// common in all lines is never absurd for one store.
+std::pair<double, double> Summary::compute_time_part(const Group &g, std::uint64_t n, int bin,
+                                                     bool leave_out) const {
+    auto bins = g.bins;
+    if (leave_out && bins[bin]) bins[bin]--;
+    without_stray(bins, n);
+    const bool overall = &g == &overall_, hours = bin < 24;
+    double prior_lines = std::max(kPrior, kPriorShare * static_cast<double>(n));
+    const auto *prior = overall ? nullptr : hours ? &prior_hours_ : &prior_days_;
+    double surprise = bin_surprise(bins, hours ? 0 : 24, hours ? 24 : 7, bin, hours, prior,
+                                   hours ? prior_hours_total_ : prior_days_total_, prior_lines);
+    return {surprise, static_cast<double>(bins[bin]) / static_cast<double>(n)};
 }
 
 std::optional<double> Summary::typical(const std::string *key) const {

@@ -20,11 +20,13 @@
 #include "context/context_groups.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace dmine::context {
@@ -71,6 +73,23 @@ struct Assessment {
     std::uint64_t lines = 0; // lines of the group (after leaving the line out)
 };
 
+// Integer keys to group numbers: open addressing, linear probing, at most half full (a lookup
+// is mostly one probe; a node-based map costs two cache misses).
+class IntIndex {
+public:
+    static constexpr std::size_t npos = SIZE_MAX;
+    void reset(std::size_t keys);                     // empty, with room for `keys` keys
+    void insert(std::int64_t key, std::size_t value); // a key not present yet
+    std::size_t find(std::int64_t key) const noexcept;
+
+private:
+    struct Slot {
+        std::int64_t key = 0;
+        std::size_t value = npos; // npos: empty
+    };
+    std::vector<Slot> slots_;
+};
+
 class Summary {
 public:
     Summary() = default;
@@ -108,6 +127,12 @@ public:
 private:
     const Group *find(const std::string *key) const;
     void index();
+    // Time kind: the surprise and share of one bin (an hour 0..23 or 24 + weekday) of a group of
+    // n lines, the line left out of it or not; memoised per group when the groups are few.
+    std::pair<double, double> time_part(const Group &g, std::uint64_t n, int bin,
+                                        bool leave_out) const;
+    std::pair<double, double> compute_time_part(const Group &g, std::uint64_t n, int bin,
+                                                bool leave_out) const;
     void check() const; // InvalidText / Corrupted on a broken rule
     Options options_;
     std::uint64_t rows_seen_ = 0, skipped_ = 0;
@@ -116,7 +141,15 @@ private:
     Group overall_;
     std::vector<Group> groups_; // sorted by key
     std::unordered_map<std::string_view, std::size_t> by_key_;
-    std::unordered_map<std::int64_t, std::size_t> by_int_;
+    IntIndex by_int_;
+    // Time kind: the overall bins (stray bins emptied) as the groups' prior, the frequencies of
+    // the hours (smoothed) and of the weekdays with their totals; set by index().
+    std::array<double, kTimeBins> prior_hours_{}, prior_days_{};
+    double prior_hours_total_ = 0, prior_days_total_ = 0;
+    // Time kind, at most kTimeMemoGroups groups: time_part per group (the overall one last),
+    // leave-out flag and bin; NaN: not computed yet.
+    static constexpr std::size_t kTimeMemoGroups = 4096;
+    mutable std::vector<std::array<double, 2>> time_memo_;
     friend struct SummaryCodec;
 };
 

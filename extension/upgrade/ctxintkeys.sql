@@ -1,0 +1,10 @@
+-- ctxintkeys: dm_context_fit and dm_context_fit_time keyed by integers, 0.1.0 -> 0.2.0 part: their
+-- transition functions and aggregates (the pipeline's anomaly step fits on native integer keys).
+-- @install CREATE FUNCTION dm_context_fit_accum(context_fit_summary, bigint, float8) RETURNS context_fit_summary
+-- @install CREATE FUNCTION dm_context_fit_accum(context_fit_summary, bigint, float8, jsonb) RETURNS context_fit_summary
+-- @install CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, bigint, timestamp) RETURNS context_fit_summary
+-- @install CREATE FUNCTION dm_context_fit_time_accum(context_fit_summary, bigint, timestamp, jsonb) RETURNS context_fit_summary
+-- @install CREATE AGGREGATE dm_context_fit(key bigint, value float8) (
+-- @install CREATE AGGREGATE dm_context_fit(key bigint, value float8, options jsonb) (
+-- @install CREATE AGGREGATE dm_context_fit_time(key bigint, at timestamp) (
+-- @install CREATE AGGREGATE dm_context_fit_time(key bigint, at timestamp, options jsonb) (
