@@ -8,3 +8,7 @@
 -- @install CREATE AGGREGATE dm_context_fit(key bigint, value float8, options jsonb) (
 -- @install CREATE AGGREGATE dm_context_fit_time(key bigint, at timestamp) (
 -- @install CREATE AGGREGATE dm_context_fit_time(key bigint, at timestamp, options jsonb) (
+-- @install COMMENT ON AGGREGATE dm_context_fit(bigint, float8) IS
+-- @install COMMENT ON AGGREGATE dm_context_fit(bigint, float8, jsonb) IS
+-- @install COMMENT ON AGGREGATE dm_context_fit_time(bigint, timestamp) IS
+-- @install COMMENT ON AGGREGATE dm_context_fit_time(bigint, timestamp, jsonb) IS
