@@ -13,7 +13,7 @@ SELECT dblink_connect('ctx', :'conn') \g /dev/null
 \set shops `cat test/warehouses/context_shops.sql`
 SELECT dblink_exec('ctx', :'plant') \g /dev/null
 BEGIN;
-SELECT plan(60);
+SELECT plan(62);
 
 -- 1. The functions ---------------------------------------------------------------------------------
 CREATE TEMP TABLE t AS
@@ -103,6 +103,11 @@ SELECT pg_temp.run_planted('ctx_demo.sales_lines', 'ctx_demo.ctx_lines', 'line_i
 SELECT pg_temp.run_planted('shops.tickets', 'shops.ctx_tickets', 'ticket_line', 'sold', 'qty', 'total', 'each_price', NULL,
     $$customer_column => 'card', order_column => 'ticket_no', time_column => 'sold', amount_column => 'total',
     quantity_column => 'qty', line_column => 'ticket_line', product_column => 'sku', store_column => 'shop_code'$$) AS shop_run \gset
+-- contamination "auto": every line scoring above 0.5 is flagged and kept with its reason.
+SELECT r AS demo_auto FROM dblink('ctx', $$CALL dmine.run_mining(config_name => 'ctx_ctx_demo_ctx_lines', steps => '{anomalies}',
+    options => '{"contamination": "auto"}')$$) AS t(r bigint) \gset
+SELECT r AS shop_auto FROM dblink('ctx', $$CALL dmine.run_mining(config_name => 'ctx_shops_ctx_tickets', steps => '{anomalies}',
+    options => '{"contamination": "auto"}')$$) AS t(r bigint) \gset
 CREATE TEMP TABLE quality AS
 SELECT 'demo' AS warehouse, * FROM dmine_ctx.context_quality(:demo_run, 'ctx_demo.ctx_lines_planted')
 UNION ALL SELECT 'shops', * FROM dmine_ctx.context_quality(:shop_run, 'shops.ctx_tickets_planted');
@@ -143,6 +148,15 @@ SELECT ok((SELECT dm_context_fit_time(k::bigint, t)::text = dm_context_fit_time(
           'integer keys: dm_context_fit_time(integer key) is the summary of key::text');
 SELECT is((SELECT dm_context_info(dm_context_fit(NULL, g::float8))->>'groups' FROM generate_series(1, 30) AS g), '0',
           'integer keys: an untyped NULL key resolves (no group)');
+
+SELECT results_eq(format($q$SELECT a.run_id, count(*) FILTER (WHERE a.is_anomaly), count(*) FILTER (WHERE a.score > 0.5),
+                              count(*) FILTER (WHERE a.is_anomaly AND a.reason IS NOT NULL)
+                       FROM result_anomalies a WHERE a.run_id IN (%s, %s) GROUP BY 1 ORDER BY 1$q$, :demo_auto, :shop_auto),
+                  format($q$SELECT run_id, (details->>'anomalies')::bigint, (details->>'anomalies')::bigint, (details->>'anomalies')::bigint
+                       FROM run_steps WHERE run_id IN (%s, %s) AND step = 'anomalies' ORDER BY 1$q$, :demo_auto, :shop_auto),
+                  'auto: every line above 0.5 flagged and kept with its reason (demo, shops)');
+SELECT ok((SELECT bool_and((details->>'anomalies')::bigint > 100) FROM run_steps WHERE run_id IN (:demo_auto, :shop_auto) AND step = 'anomalies'),
+          'auto: more lines flagged than the top lines kept otherwise');
 
 SELECT * FROM finish();
 ROLLBACK;

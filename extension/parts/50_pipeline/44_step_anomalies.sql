@@ -1,5 +1,7 @@
--- Pipeline step: anomalies (and the collecting aggregate it uses).
--- Collects values into an array; parallel safe (the partial arrays are concatenated).
+-- Pipeline step: anomalies.
+-- dm_pipeline_collect, from 0.1.0 (the step keeps its lines with dm_context_top now: this one
+-- copies its array at every value): collects values into an array; parallel safe (the partial
+-- arrays are concatenated).
 -- Its functions are not polymorphic: Citus calls them on the workers without the call's types
 -- (array_append and array_cat themselves fail there with "could not determine input data type").
 CREATE FUNCTION dm_pipeline_collect_add(s jsonb[], v jsonb) RETURNS jsonb[]
@@ -132,6 +134,8 @@ BEGIN
     -- Pass 2: every usable line scored against all its summaries by one call (native keys; each
     -- group falls back to all lines), in parallel; count, histogram and the top lines kept. The
     -- summaries come from a CTE (one row). Only lines scoring at least a floor build their jsonb.
+    -- With contamination auto, every line above 0.5 is kept too (the highest million at most), by
+    -- dm_context_top (an array appended to a line at a time would be copied at every line).
     flag_count := CASE WHEN auto THEN NULL ELSE ceil((o->>'contamination')::float8 * usable)::bigint END;
     wanted := greatest(COALESCE(flag_count, 0), (o->>'top_lines')::bigint);
     line_sql := format($q$CASE WHEN score >= $9 THEN jsonb_build_object(
@@ -145,7 +149,7 @@ BEGIN
                count(*) FILTER (WHERE score > 0.5) AS above_half, count(*) FILTER (WHERE score >= $9) AS above_floor,
                @extschema@.dm_histogram(score, 20, 0, 1) AS h,
                @extschema@.dm_context_top(score, %1$s, $7) AS top,
-               @extschema@.dm_pipeline_collect(%1$s) FILTER (WHERE $8 AND score > 0.5) AS flagged_lines
+               @extschema@.dm_context_top(score, %1$s, $10) FILTER (WHERE $8 AND score > 0.5) AS flagged_lines
         FROM %2$s CROSS JOIN s
              CROSS JOIN LATERAL @extschema@.dm_context_line_score(
                  s.sum_price, s.sum_qty_p, s.sum_qty_c, s.sum_amount, s.sum_time, %4$s, customer_key, %5$s,
@@ -156,7 +160,7 @@ BEGIN
     -- The floor 0.3: about 2% of ordinary lines (a surprise of ln k + 4 ln 10 x 0.43 nats); when
     -- fewer than wanted lines reach it, the pass runs again from the highest edge of the score
     -- histogram that keeps enough lines.
-    EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto, 0.3::float8;
+    EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto, 0.3::float8, least(usable, 1000000);
     IF summary.above_floor < wanted AND summary.above_floor < summary.lines THEN
         SELECT COALESCE(max(e), '-Infinity') INTO threshold
         FROM (SELECT (summary.h).edges[k] AS e,
@@ -164,7 +168,7 @@ BEGIN
               FROM generate_subscripts((summary.h).counts, 1) AS k) AS c
         WHERE above >= wanted;
         EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto,
-                                         least(threshold, 0.3)::float8 - 1e-9;
+                                         least(threshold, 0.3)::float8 - 1e-9, least(usable, 1000000);
     END IF;
 
     CREATE TEMP TABLE dm_pipeline_top ON COMMIT DROP AS
@@ -173,6 +177,7 @@ BEGIN
     IF auto THEN
         threshold := 0.5;
         flag_count := summary.above_half;
+        wanted := greatest(least(flag_count, 1000000), (o->>'top_lines')::bigint);  -- every flagged line kept
     ELSE
         SELECT score INTO threshold FROM pg_temp.dm_pipeline_top WHERE r = flag_count;
         threshold := COALESCE(threshold, 0);
