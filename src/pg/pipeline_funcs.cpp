@@ -1,11 +1,16 @@
 // Helpers of the PL/pgSQL pipeline that PL/pgSQL cannot write: whether the running procedure
-// may COMMIT, and an error raised without the PL/pgSQL context lines of the frames below it.
+// may COMMIT, an error raised without the PL/pgSQL context lines of the frames below it, and the
+// freed heap handed back to the system between steps.
 #include "boundary.hpp"
 
 extern "C" {
 #include "access/xact.h"
 #include "executor/spi.h"
 }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 namespace {
 
@@ -54,5 +59,14 @@ DMINE_FUNCTION(dm_run_raise) {
                  detail[0] ? errdetail_internal("%s", detail) : 0,
                  hint[0] ? errhint("%s", hint) : 0));
     });
+    PG_RETURN_VOID();
+}
+
+// Hands the heap a step freed back to the system (glibc keeps freed memory for reuse): a run's
+// backend does not hold the largest step's memory through the next steps, nor after the run.
+DMINE_FUNCTION(dm_run_release_memory) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
     PG_RETURN_VOID();
 }

@@ -159,6 +159,13 @@ CREATE FUNCTION dm_run_raise(message text, sqlstate text, detail text, hint text
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'dm_run_raise';
 
+-- Hands the heap a step freed back to the system, between steps.
+CREATE FUNCTION dm_run_release_memory() RETURNS void
+LANGUAGE C VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'dm_run_release_memory';
+COMMENT ON FUNCTION dm_run_release_memory() IS
+    'pipeline internal: hands the heap memory freed by a step back to the operating system (glibc malloc_trim)';
+
 -- Whether the calling procedure may COMMIT: it runs in a non-atomic context (a CALL of its own,
 -- outside a transaction block), outside any subtransaction.
 CREATE FUNCTION dm_run_can_commit() RETURNS boolean
@@ -368,6 +375,7 @@ BEGIN
                 ctx := jsonb_set(ctx, '{options,as_of}',
                                  COALESCE((SELECT r.parameters->'as_of' FROM @extschema@.runs r WHERE r.run_id = v_run), 'null'));
                 EXECUTE format('SELECT @extschema@.dm_step_%s($1)', step_name) INTO result USING ctx;
+                PERFORM @extschema@.dm_run_release_memory();
                 UPDATE @extschema@.run_steps s
                 SET status = 'succeeded', finished_at = clock_timestamp(),
                     duration_ms = 1000 * extract(epoch FROM clock_timestamp() - t0),
