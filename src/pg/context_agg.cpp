@@ -82,16 +82,17 @@ KeyArg key_arg(FunctionCallInfo fcinfo, int argno) {
     return k;
 }
 
-// An integer key as the text its cast to text gives (the summary holds keys as text).
-struct IntKey {
-    char digits[24];
-    KeyArg arg;
-    IntKey(FunctionCallInfo fcinfo, int argno) {
-        if (PG_ARGISNULL(argno)) return;
-        auto r = std::to_chars(digits, digits + sizeof digits, PG_GETARG_INT64(argno));
-        arg = KeyArg{digits, static_cast<std::size_t>(r.ptr - digits), true};
-    }
-};
+// A bigint key argument as the text its cast to text gives (the summary holds keys as text),
+// written into `digits`.
+KeyArg int_key_arg(FunctionCallInfo fcinfo, int argno, char (&digits)[24]) {
+    KeyArg k;
+    if (PG_ARGISNULL(argno)) return k;
+    auto r = std::to_chars(digits, digits + sizeof digits, PG_GETARG_INT64(argno));
+    k.data = digits;
+    k.size = static_cast<std::size_t>(r.ptr - digits);
+    k.present = true;
+    return k;
+}
 
 // The options are read from the first row only (as in 0.1.0's internal state).
 template <typename State> StateUpdate<State> fit_state(FunctionCallInfo fcinfo, Kind kind) {
@@ -112,16 +113,16 @@ void expect_kind(const ContextState &state, Kind kind) {
 template <typename State> void add_value(FunctionCallInfo fcinfo, State &state, bool int_key) {
     expect_kind(state, Kind::Value);
     if (PG_ARGISNULL(2)) return state.add_skipped();
-    IntKey digits(fcinfo, 1);
-    KeyArg key = int_key ? digits.arg : key_arg(fcinfo, 1);
+    char digits[24];
+    KeyArg key = int_key ? int_key_arg(fcinfo, 1, digits) : key_arg(fcinfo, 1);
     state.add_value(key.data, key.size, key.present, PG_GETARG_FLOAT8(2));
 }
 
 template <typename State> void add_time(FunctionCallInfo fcinfo, State &state, bool int_key) {
     expect_kind(state, Kind::Time);
     if (PG_ARGISNULL(2) || TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMP(2))) return state.add_skipped();
-    IntKey digits(fcinfo, 1);
-    KeyArg key = int_key ? digits.arg : key_arg(fcinfo, 1);
+    char digits[24];
+    KeyArg key = int_key ? int_key_arg(fcinfo, 1, digits) : key_arg(fcinfo, 1);
     state.add_time(key.data, key.size, key.present, PG_GETARG_TIMESTAMP(2));
 }
 

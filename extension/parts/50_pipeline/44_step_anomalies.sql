@@ -62,6 +62,7 @@ DECLARE
     wanted bigint;
     threshold float8;
     auto boolean := o->>'contamination' = 'auto';
+    max_kept constant bigint := 1000000;  -- dm_context_top's largest k: the most flagged lines auto keeps
     pass2 text;
     key_types record;
     fit_keys text[];
@@ -160,7 +161,7 @@ BEGIN
     -- The floor 0.3: about 2% of ordinary lines (a surprise of ln k + 4 ln 10 x 0.43 nats); when
     -- fewer than wanted lines reach it, the pass runs again from the highest edge of the score
     -- histogram that keeps enough lines.
-    EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto, 0.3::float8, least(usable, 1000000);
+    EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto, 0.3::float8, least(usable, max_kept);
     IF summary.above_floor < wanted AND summary.above_floor < summary.lines THEN
         SELECT COALESCE(max(e), '-Infinity') INTO threshold
         FROM (SELECT (summary.h).edges[k] AS e,
@@ -168,7 +169,7 @@ BEGIN
               FROM generate_subscripts((summary.h).counts, 1) AS k) AS c
         WHERE above >= wanted;
         EXECUTE pass2 INTO summary USING s_price, s_qty_p, s_qty_c, s_amount, s_time, s_extra, wanted, auto,
-                                         least(threshold, 0.3)::float8 - 1e-9, least(usable, 1000000);
+                                         least(threshold, 0.3)::float8 - 1e-9, least(usable, max_kept);
     END IF;
 
     CREATE TEMP TABLE dm_pipeline_top ON COMMIT DROP AS
@@ -177,7 +178,7 @@ BEGIN
     IF auto THEN
         threshold := 0.5;
         flag_count := summary.above_half;
-        wanted := greatest(least(flag_count, 1000000), (o->>'top_lines')::bigint);  -- every flagged line kept
+        wanted := greatest(least(flag_count, max_kept), (o->>'top_lines')::bigint);  -- every flagged line kept
     ELSE
         SELECT score INTO threshold FROM pg_temp.dm_pipeline_top WHERE r = flag_count;
         threshold := COALESCE(threshold, 0);

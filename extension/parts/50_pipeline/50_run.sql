@@ -375,7 +375,6 @@ BEGIN
                 ctx := jsonb_set(ctx, '{options,as_of}',
                                  COALESCE((SELECT r.parameters->'as_of' FROM @extschema@.runs r WHERE r.run_id = v_run), 'null'));
                 EXECUTE format('SELECT @extschema@.dm_step_%s($1)', step_name) INTO result USING ctx;
-                PERFORM @extschema@.dm_run_release_memory();
                 UPDATE @extschema@.run_steps s
                 SET status = 'succeeded', finished_at = clock_timestamp(),
                     duration_ms = 1000 * extract(epoch FROM clock_timestamp() - t0),
@@ -385,6 +384,8 @@ BEGIN
                 GET STACKED DIAGNOSTICS e_message = MESSAGE_TEXT, e_state = RETURNED_SQLSTATE,
                                         e_detail = PG_EXCEPTION_DETAIL, e_hint = PG_EXCEPTION_HINT;
             END;
+            -- Whether the step succeeded or failed, and outside its timing.
+            PERFORM @extschema@.dm_run_release_memory();
         END IF;
         IF e_message IS NOT NULL THEN
             -- The step failed (its work is rolled back) or could not be logged.
